@@ -1,0 +1,39 @@
+"""Helpers to read what an executed notebook printed.
+
+Cells whose numbers a test checks carry a tag in their metadata, e.g. ``out-one-step``;
+``output_of(nb, "out-one-step")`` returns the text that cell printed.
+"""
+
+import re
+from pathlib import Path
+
+import nbformat
+
+NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
+
+
+def load_executed(built_book, name):
+    path = Path(built_book) / "_build" / "jupyter_execute" / "book" / f"{name}.ipynb"
+    return nbformat.read(path, as_version=4)
+
+
+def tagged_cells(nb, tag):
+    return [cell for cell in nb.cells if tag in cell.get("metadata", {}).get("tags", [])]
+
+
+def output_of(nb, tag):
+    """The text (stdout and plain-text results) of the one cell tagged ``tag``."""
+    cells = tagged_cells(nb, tag)
+    assert len(cells) == 1, f"expected exactly one cell tagged {tag!r}, found {len(cells)}"
+    pieces = []
+    for output in cells[0].get("outputs", []):
+        if output.get("output_type") == "stream":
+            pieces.append(output["text"])
+        elif "data" in output and "text/plain" in output["data"]:
+            pieces.append(output["data"]["text/plain"])
+    return "".join(pieces)
+
+
+def numbers_in(text):
+    """Every number in ``text``, in order, as floats."""
+    return [float(match) for match in NUMBER.findall(text)]
