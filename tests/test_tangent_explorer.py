@@ -1,0 +1,138 @@
+"""The tangent explorer: its JS (run under Node) agrees with Python, and Python can drive it."""
+
+import itertools
+import json
+import math
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from resources.classes import ReLU
+from resources.widgets import TangentExplorer
+from resources.widgets.tangent_explorer import CURVES, SettingError, explorer_state
+
+JS = Path(__file__).resolve().parents[1] / "resources" / "widgets" / "tangent_explorer.js"
+NODE = shutil.which("node")
+KEYS = ["value", "numerical_slope", "analytical_slope", "error", "intercept"]
+GRID_X = [-2.0, -1.3, -0.5, -1e-3, 0.0, 1e-3, 0.25, 1.0, 1.7, 2.0]
+GRID_H = [1e-12, 1e-9, 1e-6, 1e-4, 1e-2, 0.1, 0.5, 1.0]
+
+
+def run_js(tmp_path, settings):
+    """Evaluate ``explorerState`` of the JS module for each (curve, x, h) under Node."""
+    module = tmp_path / "tangent_explorer.mjs"
+    module.write_text(JS.read_text())
+    script = (
+        f"const m = await import({json.dumps(module.as_uri())});\n"
+        f"const settings = {json.dumps(settings)};\n"
+        "const out = settings.map(([c, x, h]) => m.explorerState(c, x, h));\n"
+        "console.log(JSON.stringify({curves: Object.keys(m.CURVES), out,"
+        " range: [m.X_MIN, m.X_MAX, m.LOG_H_MIN, m.LOG_H_MAX]}));\n"
+    )
+    runner = tmp_path / "run.mjs"
+    runner.write_text(script)
+    result = subprocess.run([NODE, str(runner)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+def test_js_and_python_agree_over_a_grid(tmp_path):
+    settings = [list(s) for s in itertools.product(CURVES, GRID_X, GRID_H)]
+    js = run_js(tmp_path, settings)
+    assert js["curves"] == list(CURVES)
+    for (curve, x, h), from_js in zip(settings, js["out"], strict=True):
+        from_python = explorer_state(curve, x, h)
+        for key in KEYS:
+            # Same float64 operations in the same order: they agree to the last bits
+            # (sin may differ by an ulp between libraries, which 1/h can magnify).
+            np.testing.assert_allclose(
+                from_js[key],
+                from_python[key],
+                rtol=1e-12,
+                atol=1e-15 / h,
+                err_msg=f"{key} for {curve} at x={x}, h={h}",
+            )
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+def test_js_ranges_match_python(tmp_path):
+    from resources.widgets import tangent_explorer as py
+
+    js = run_js(tmp_path, [])
+    assert js["range"] == [py.X_MIN, py.X_MAX, math.log10(py.H_MIN), math.log10(py.H_MAX)]
+
+
+@pytest.mark.parametrize("x", GRID_X)
+def test_relu_curve_is_the_engine(x):
+    relu = ReLU()
+    relu.forward([[x]])
+    relu.backward([[1.0]])
+    state = explorer_state("relu", x, 1e-3)
+    assert state["value"] == relu.output[0, 0]
+    assert state["analytical_slope"] == relu.dinputs[0, 0]
+
+
+@pytest.mark.parametrize("curve", list(CURVES))
+def test_analytical_slopes_match_a_numerical_check(curve):
+    # Away from ReLU's kink, the central difference with a moderate step is within O(h^2).
+    for x in [-1.7, -0.6, 0.3, 1.2]:
+        state = explorer_state(curve, x, 1e-5)
+        assert abs(state["numerical_slope"] - state["analytical_slope"]) < 1e-8
+
+
+def test_python_side_drives_the_widget():
+    explorer = TangentExplorer(curve="square", x=1.0, h=1e-3)
+    assert explorer.value == 2.0
+    assert explorer.analytical_slope == 4.0
+    # 2x^2 is a parabola: the central difference is exact up to round-off.
+    assert explorer.numerical_slope == pytest.approx(4.0, abs=1e-9)
+
+    state = explorer.step(0.5)
+    assert explorer.x == 1.5
+    assert state["analytical_slope"] == explorer.analytical_slope == 6.0
+    assert explorer.value == pytest.approx(4.5)
+
+    explorer.step(10)  # stops at the right end of the range
+    assert explorer.x == 2.0
+
+    explorer.curve = "cubic"
+    assert explorer.analytical_slope == pytest.approx(3 * 2.0**2 - 1)
+    # For x^3 - x the central difference is off by exactly h^2 (the third derivative is 6).
+    explorer.h = 0.1
+    assert explorer.error == pytest.approx(0.1**2, rel=1e-9)
+
+    explorer.curve = "relu"
+    explorer.x = 0.0
+    assert explorer.analytical_slope == 0.0  # the engine's convention at the kink
+    assert explorer.numerical_slope == pytest.approx(0.5)  # the secant straddles the kink
+
+
+def test_tangent_line_touches_the_curve():
+    for curve in CURVES:
+        state = explorer_state(curve, 0.7, 1e-4)
+        assert state["analytical_slope"] * 0.7 + state["intercept"] == pytest.approx(state["value"])
+
+
+@pytest.mark.parametrize(
+    "setting, value",
+    [("curve", "tan"), ("x", 3.0), ("x", -2.5), ("h", 0.0), ("h", -1e-3), ("h", 2.0)],
+)
+def test_bad_settings_are_refused_clearly(setting, value):
+    assert issubclass(SettingError, ValueError)
+    explorer = TangentExplorer()
+    with pytest.raises(SettingError, match=setting if setting != "curve" else "unknown curve"):
+        setattr(explorer, setting, value)
+
+
+def test_state_is_synced_to_the_page():
+    explorer = TangentExplorer(curve="sine", x=0.5, h=1e-2)
+    state = explorer.get_state()
+    for key in ["curve", "x", "h", "value", "numerical_slope", "analytical_slope", "error"]:
+        assert key in state
+    assert state["curve"] == "sine"
+    assert state["analytical_slope"] == pytest.approx(math.cos(0.5))
+    assert "_esm" in state and "explorerState" in state["_esm"]
