@@ -136,3 +136,124 @@ def test_state_is_synced_to_the_page():
     assert state["curve"] == "sine"
     assert state["analytical_slope"] == pytest.approx(math.cos(0.5))
     assert "_esm" in state and "explorerState" in state["_esm"]
+
+
+# ---------------------------------------------------------------------------------------------
+# In a real browser: the widget's render() with a stand-in for the widget model
+# ---------------------------------------------------------------------------------------------
+
+HARNESS = """<!doctype html><meta charset="utf-8"><div id="root"></div>
+<script type="module">
+import widget from "./tangent_explorer.js";
+const values = {curve: "square", x: 1.0, h: 1e-3};
+const listeners = {};
+window.model = {
+  values, saved: 0,
+  get: (key) => values[key],
+  set: (key, value) => { values[key] = value; },
+  save_changes() { this.saved += 1; },
+  on: (event, callback) => { (listeners[event] ??= []).push(callback); },
+  off: () => {},
+};
+// What Python does when it changes a trait: set it and notify the page.
+window.pythonSets = (key, value) => {
+  values[key] = value;
+  for (const callback of listeners["change:" + key] ?? []) callback();
+};
+widget.render({model: window.model, el: document.getElementById("root")});
+window.rendered = true;
+</script>"""
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture
+def page(tmp_path):
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.skip("chromium is not installed")
+    import functools
+    import http.server
+    import threading
+
+    (tmp_path / "tangent_explorer.js").write_text(JS.read_text())
+    (tmp_path / "index.html").write_text(HARNESS)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        tab = browser.new_page()
+        errors = []
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        tab.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
+        tab.wait_for_function("window.rendered === true", timeout=10_000)
+        yield tab
+        browser.close()
+    server.shutdown()
+    assert not errors, errors
+
+
+def readouts(tab):
+    keys = ["value", "numerical-slope", "analytical-slope", "error"]
+    return {k: float(tab.get_by_test_id(f"tangent-{k}").inner_text()) for k in keys}
+
+
+def assert_page_matches_python(tab):
+    values = tab.evaluate("window.model.values")
+    expected = explorer_state(values["curve"], values["x"], values["h"])
+    shown = readouts(tab)
+    for key in ["value", "numerical_slope", "analytical_slope", "error"]:
+        # The page rounds to 6 decimals or 4 significant digits.
+        assert shown[key.replace("_", "-")] == pytest.approx(expected[key], rel=1e-3, abs=1e-6), key
+    return values
+
+
+def move(tab, test_id, value):
+    tab.get_by_test_id(test_id).evaluate(
+        "(el, v) => { el.value = v; el.dispatchEvent(new Event('input')); }", value
+    )
+
+
+def test_page_responds_to_the_controls(page):
+    assert page.get_by_test_id("tangent-plot").is_visible()
+    assert page.get_by_test_id("tangent-line").count() == 1
+    assert page.get_by_test_id("secant-line").count() == 1
+    assert_page_matches_python(page)
+    assert readouts(page)["analytical-slope"] == 4.0
+
+    move(page, "tangent-x", "-1.5")
+    values = assert_page_matches_python(page)
+    assert values["x"] == -1.5
+    assert readouts(page)["analytical-slope"] == -6.0
+
+    page.get_by_test_id("tangent-curve").select_option("cubic")
+    move(page, "tangent-log-h", "-1")
+    values = assert_page_matches_python(page)
+    assert values["curve"] == "cubic" and values["h"] == pytest.approx(0.1)
+    assert readouts(page)["error"] == pytest.approx(0.01, rel=1e-3)  # h^2 for x^3 - x
+    assert page.evaluate("window.model.saved") == 3  # every change was sent to the kernel
+
+    page.get_by_test_id("tangent-curve").select_option("relu")
+    move(page, "tangent-x", "0")
+    assert_page_matches_python(page)
+    assert readouts(page)["numerical-slope"] == 0.5
+
+
+def test_page_follows_python_changes(page):
+    page.evaluate("window.pythonSets('curve', 'sine')")
+    page.evaluate("window.pythonSets('x', 0.75)")
+    assert_page_matches_python(page)
+    assert page.get_by_test_id("tangent-x").input_value() == "0.75"
+    assert page.get_by_test_id("tangent-curve").input_value() == "sine"

@@ -76,8 +76,8 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 const WIDTH = 520;
 const HEIGHT = 320;
 const PAD = 36;
-const PLOT_X_MIN = -2.5;
-const PLOT_X_MAX = 2.5;
+const PLOT_X_MIN = -2.2;
+const PLOT_X_MAX = 2.2;
 
 function svg(tag, attributes = {}) {
   const node = document.createElementNS(SVG_NS, tag);
@@ -85,17 +85,12 @@ function svg(tag, attributes = {}) {
   return node;
 }
 
+// The part of the plane each curve is drawn in: the whole x range, with room around it.
+const Y_RANGES = { square: [-1, 8.6], cubic: [-6.6, 6.6], sine: [-1.4, 1.4], relu: [-0.6, 2.4] };
+
 function yRange(name) {
-  const f = curveOf(name).f;
-  let low = Infinity;
-  let high = -Infinity;
-  for (let i = 0; i <= 200; i++) {
-    const y = f(PLOT_X_MIN + ((PLOT_X_MAX - PLOT_X_MIN) * i) / 200);
-    low = Math.min(low, y);
-    high = Math.max(high, y);
-  }
-  const margin = 0.15 * (high - low || 1);
-  return [low - margin, high + margin];
+  curveOf(name);
+  return Y_RANGES[name];
 }
 
 function formatNumber(value) {
@@ -253,8 +248,9 @@ function render({ model, el }) {
     text("x", { x: WIDTH - PAD + 8, y: HEIGHT - PAD + 4 });
     text(yHigh.toFixed(1), { x: 2, y: PAD + 4 });
     text(yLow.toFixed(1), { x: 2, y: HEIGHT - PAD + 4 });
-    text("red: tangent (analytical slope)   green dashed: secant through x ± h (numerical slope)", {
-      x: PAD, y: PAD - 12,
+    text("— tangent, slope f′(x)", { x: PAD, y: PAD - 12, fill: "#d62728" });
+    text("- - secant through x ± h, slope (f(x+h) − f(x−h)) / 2h", {
+      x: PAD + 150, y: PAD - 12, fill: "#2ca02c",
     });
   }
 
