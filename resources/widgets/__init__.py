@@ -1,3 +1,3 @@
-"""Interactive explorers whose logic runs in the browser (anywidget), mirrored in Python."""
+"""The book's interactive explorers (anywidgets whose logic runs in the browser)."""
 
-from resources.widgets.tangent_explorer import TangentExplorer  # noqa: F401
+from resources.widgets.tangent_explorer import TangentExplorer as TangentExplorer
