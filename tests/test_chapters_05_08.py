@@ -419,8 +419,9 @@ def test_exercise_checks(chapter, tmp_path, monkeypatch):
     def printed(index):
         return "".join(o.get("text", "") for o in nb.cells[index].outputs)
 
-    for name, check in exercises:
-        assert printed(check).startswith("Correct"), f"{chapter} {name}: {printed(check)}"
+    for number, (name, check) in enumerate(exercises, start=1):
+        assert printed(check).startswith(f"Exercise {number}: correct!"), printed(check)
         wrong = printed(extra[(name, "wrong")])
-        assert wrong and not wrong.startswith("Correct"), f"{chapter} {name}: {wrong}"
-        assert "not answered yet" in printed(extra[(name, "missing")])
+        assert wrong.startswith(f"Exercise {number}: not quite"), f"{chapter} {name}: {wrong}"
+        missing = printed(extra[(name, "missing")])
+        assert missing.startswith(f"Exercise {number}: not answered yet."), missing
