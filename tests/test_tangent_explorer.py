@@ -257,3 +257,47 @@ def test_page_follows_python_changes(page):
     assert_page_matches_python(page)
     assert page.get_by_test_id("tangent-x").input_value() == "0.75"
     assert page.get_by_test_id("tangent-curve").input_value() == "sine"
+
+
+# ---------------------------------------------------------------------------------------------
+# On the built static page (chapter 7), with no kernel: needs the site's browser fixtures
+# ---------------------------------------------------------------------------------------------
+
+
+def test_tangent_explorer_works_on_the_static_page(request):
+    try:
+        tab = request.getfixturevalue("offline_page")
+        site_url = request.getfixturevalue("site_url")
+    except pytest.FixtureLookupError:
+        pytest.skip("the site's browser fixtures (offline_page, site_url) are not on this branch")
+    tab.goto(site_url + "book/07_derivatives.html")
+    tab.wait_for_selector("[data-testid=tangent-plot]", timeout=30_000)
+    assert tab.get_by_test_id("tangent-plot").count() == 1  # one explorer is displayed
+
+    def shown_state():
+        return {
+            "curve": tab.get_by_test_id("tangent-curve").input_value(),
+            "x": float(tab.get_by_test_id("tangent-x").input_value()),
+            "h": 10 ** float(tab.get_by_test_id("tangent-log-h").input_value()),
+        }
+
+    def assert_matches_python():
+        state = shown_state()
+        expected = explorer_state(state["curve"], state["x"], state["h"])
+        shown = readouts(tab)
+        for key in ["value", "numerical_slope", "analytical_slope", "error"]:
+            assert shown[key.replace("_", "-")] == pytest.approx(
+                expected[key], rel=1e-3, abs=1e-6
+            ), (key, state)
+        return state
+
+    # The page starts where the chapter's Python cell left it: 2x^2 at x = 1, h = 1e-3.
+    assert assert_matches_python() == {"curve": "square", "x": 1.0, "h": pytest.approx(1e-3)}
+    for curve in CURVES:
+        tab.get_by_test_id("tangent-curve").select_option(curve)
+        for x in ["-1.7", "-0.25", "0", "1.3"]:
+            move(tab, "tangent-x", x)
+            for log_h in ["-6", "-2", "0"]:
+                move(tab, "tangent-log-h", log_h)
+                assert_matches_python()
+    assert not tab.log.problems(), tab.log.problems()
