@@ -292,6 +292,30 @@ def test_ch8_steps_against_the_gradient_go_down(ch8):
     assert rows[1, 1:3] == pytest.approx([1.5 * 0.8, 1.0 * 0.6])
 
 
+@pytest.mark.parametrize(
+    "f, gradient",
+    [
+        (lambda v: v[0] ** 2 + 2 * v[1] ** 2, lambda v: [2 * v[0], 4 * v[1]]),  # the bowl
+        (lambda v: 2 * v[0] + 3 * v[1] ** 2, lambda v: [2, 6 * v[1]]),
+        (lambda v: v[0] * v[1] + 3 * v[1], lambda v: [v[1], v[0] + 3]),  # exercise 1
+        (lambda v: v[0] ** 2 + v[1] * v[2], lambda v: [2 * v[0], v[2], v[1]]),  # exercise 2
+        (lambda v: (3 * v[0] + 1) ** 2, lambda v: [6 * (3 * v[0] + 1)]),  # exercise 3
+        (
+            lambda v: 3 * v[0] ** 3 - v[1] ** 2 + 5 * v[2] + 2,
+            lambda v: [9 * v[0] ** 2, -2 * v[1], 5],
+        ),
+    ],
+)
+def test_ch8_derived_gradients_numerically(f, gradient):
+    rng = np.random.default_rng(1)
+    for _ in range(10):
+        point = rng.uniform(-2, 2, size=3)
+        numerical = central_difference(f, point)  # unused trailing inputs get partial 0
+        expected = np.zeros(3)
+        expected[: len(gradient(point))] = gradient(point)
+        np.testing.assert_allclose(numerical, expected, rtol=1e-6, atol=1e-8)
+
+
 def test_ch8_chain_rule(ch8):
     rows = np.reshape(numbers_in(output_of(ch8, "out-chain")), (-1, 3))
     for x, chain, numerical in rows:
