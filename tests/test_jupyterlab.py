@@ -334,6 +334,43 @@ def _wait_for_run_all(page, timeout):
     pytest.fail(f"Run All did not finish in {timeout} s; last notebook state: {state}")
 
 
+# Runs code in the notebook's kernel (not in a cell) and returns what it printed.
+KERNEL_EXECUTE = """async (code) => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const future = kernel.requestExecute({ code, store_history: false });
+  let printed = "";
+  future.onIOPub = (msg) => {
+    if (msg.header.msg_type === "stream") printed += msg.content.text;
+    if (msg.header.msg_type === "error") printed += `${msg.content.ename}: ${msg.content.evalue}`;
+  };
+  await future.done;
+  return printed;
+}"""
+
+# What the kernel's widgets hold: every widget with w0, w1, w2 and b traits (the explorer) and
+# every slider; a lambda keeps the reader's namespace clean.
+KERNEL_WIDGETS = """print((lambda json, instances: json.dumps({
+    "explorers": [
+        {k: getattr(w, k) for k in ("w0", "w1", "w2", "b")}
+        for w in list(instances.values())
+        if all(hasattr(w, k) for k in ("w0", "w1", "w2", "b"))
+    ],
+    "sliders": [
+        [w.description, w.value]
+        for w in list(instances.values())
+        if type(w).__name__ == "FloatSlider"
+    ],
+}))(__import__("json"), __import__("ipywidgets.widgets.widget", fromlist=["_"])._instances))"""
+
+
+def _kernel_widgets(page):
+    printed = page.evaluate(KERNEL_EXECUTE, KERNEL_WIDGETS)
+    try:
+        return json.loads(printed)
+    except json.JSONDecodeError:
+        pytest.fail(f"could not read the kernel's widgets: {printed!r}")
+
+
 def _accept_kernel(page, timeout=60):
     """Start the notebook's own kernel, as a reader does.
 
@@ -541,6 +578,24 @@ def test_chapter_9_explorer_in_jupyterlab(lab):
         shown = explorer.expect(_neuron(step, B_START - LR), "after one step")
         assert shown["output"] == pytest.approx(5.985, abs=5e-4)
         assert explorer.field("output").inner_text().strip().endswith("5.985")
+
+        # The kernel saw the same step: the explorer's traits and the sliders (Python stays
+        # consistent with what the browser computed).
+        expected = {"w0": step[0], "w1": step[1], "w2": step[2], "b": B_START - LR}
+        deadline = time.monotonic() + 30
+        while True:
+            kernel = _kernel_widgets(page)
+            explorers = kernel["explorers"]
+            synced = explorers and all(
+                abs(e[k] - v) < 1e-9 for e in explorers for k, v in expected.items()
+            )
+            if synced or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert synced, f"the kernel's explorer holds {explorers}, expected {expected}"
+        by_name = {_slider_name(d): v for d, v in kernel["sliders"]}
+        for name, value in expected.items():
+            assert by_name.get(name) == pytest.approx(value, abs=1e-9), f"kernel slider {name}"
 
         # Typing into the readouts went to the sliders, not to the notebook's shortcuts.
         assert page.evaluate(NOTEBOOK_STATE)["types"] == state["types"], "cells changed type"
