@@ -49,8 +49,8 @@ export function step(x, w, b, lr) {
 // ---------------------------------------------------------------------------
 
 const SVG = "http://www.w3.org/2000/svg";
-const WIDTH = 700;
-const HEIGHT = 360;
+const WIDTH = 760;
+const HEIGHT = 450;
 const VALUE_COLOUR = "#1f4e99";
 const GRAD_COLOUR = "#b3261e";
 
@@ -68,17 +68,19 @@ function fmt(value) {
 }
 
 // Node positions: inputs and weights on the left, one product per input, the sum, ReLU, y.
-const ROWS = [70, 175, 280];
+const ROWS = [75, 215, 355];
 const POS = {
-  x: ROWS.map((y) => [60, y - 28]),
-  w: ROWS.map((y) => [60, y + 28]),
-  mul: ROWS.map((y) => [250, y]),
-  b: [250, 345],
-  sum: [430, 175],
-  relu: [560, 175],
-  y: [660, 175],
+  x: ROWS.map((y) => [50, y - 45]),
+  w: ROWS.map((y) => [50, y + 45]),
+  mul: ROWS.map((y) => [260, y]),
+  b: [470, 420],
+  sum: [470, 215],
+  relu: [610, 215],
+  y: [720, 215],
 };
 
+// Each edge carries two labels: the forward value (blue, above) and the gradient (red, below).
+// A vertical edge gets them side by side on its right instead.
 function edge(group, from, to, id) {
   const [x1, y1] = from;
   const [x2, y2] = to;
@@ -87,16 +89,20 @@ function edge(group, from, to, id) {
   );
   const mx = (x1 + x2) / 2;
   const my = (y1 + y2) / 2;
-  const value = svg(
-    "text",
-    { x: mx, y: my - 6, "text-anchor": "middle", fill: VALUE_COLOUR, "font-size": 12 },
-    "",
-  );
-  const grad = svg(
-    "text",
-    { x: mx, y: my + 15, "text-anchor": "middle", fill: GRAD_COLOUR, "font-size": 12 },
-    "",
-  );
+  const vertical = x1 === x2;
+  const common = { "font-size": 12, "text-anchor": vertical ? "start" : "middle" };
+  const value = svg("text", {
+    ...common,
+    x: vertical ? mx + 8 : mx,
+    y: vertical ? my - 4 : my - 6,
+    fill: VALUE_COLOUR,
+  });
+  const grad = svg("text", {
+    ...common,
+    x: vertical ? mx + 8 : mx,
+    y: vertical ? my + 12 : my + 15,
+    fill: GRAD_COLOUR,
+  });
   value.setAttribute("data-testid", `edge-${id}-value`);
   grad.setAttribute("data-testid", `edge-${id}-grad`);
   group.appendChild(value);
@@ -121,7 +127,7 @@ function buildGraph() {
     width: "100%",
     role: "img",
     "aria-label": "Computational graph of one neuron",
-    style: "max-width: 700px; font-family: sans-serif;",
+    style: "max-width: 760px; font-family: sans-serif;",
   });
   const edges = svg("g", {});
   const nodes = svg("g", {});
@@ -176,7 +182,7 @@ function save(model) {
 function render({ model, el }) {
   const container = document.createElement("div");
   container.className = "neuron-explorer";
-  container.style.cssText = "font-family: sans-serif; font-size: 14px; max-width: 720px;";
+  container.style.cssText = "font-family: sans-serif; font-size: 14px; max-width: 780px;";
   const { root, labels } = buildGraph();
   container.appendChild(root);
 
