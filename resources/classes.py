@@ -57,7 +57,8 @@ def _as_batch(values, name, width=None):
     if not np.issubdtype(array.dtype, np.floating):
         array = array.astype(np.float64)
     if np.isnan(array).any():
-        raise ValueError(f"{name} contains NaN")
+        count = int(np.isnan(array).sum())
+        raise ValueError(f"{name} must be numbers, not NaN: got {count} NaN of {array.size} values")
     return array
 
 
