@@ -350,16 +350,16 @@ KERNEL_EXECUTE = """async (code) => {
 # What the kernel's widgets hold: every widget with w0, w1, w2 and b traits (the explorer) and
 # every slider; a lambda keeps the reader's namespace clean.
 KERNEL_WIDGETS = """print((lambda json, instances: json.dumps({
-    "explorers": [
-        {k: getattr(w, k) for k in ("w0", "w1", "w2", "b")}
+    "explorers": {
+        w.model_id: {k: getattr(w, k) for k in ("w0", "w1", "w2", "b")}
         for w in list(instances.values())
         if all(hasattr(w, k) for k in ("w0", "w1", "w2", "b"))
-    ],
-    "sliders": [
-        [w.description, w.value]
+    },
+    "sliders": {
+        w.model_id: [w.description, w.value]
         for w in list(instances.values())
         if type(w).__name__ == "FloatSlider"
-    ],
+    },
 }))(__import__("json"), __import__("ipywidgets.widgets.widget", fromlist=["_"])._instances))"""
 
 
@@ -437,6 +437,8 @@ class Explorer:
             has=page.locator('[data-testid="step"]')
         )
         self.root = self.root.last
+        # JupyterLab skips rendering cells out of view (content-visibility): bring it in.
+        self.root.scroll_into_view_if_needed()
         self.sliders = self._find_sliders(notebook)
 
     def _find_sliders(self, notebook):
@@ -447,7 +449,9 @@ class Explorer:
             for i in range(sliders.count()):
                 slider = sliders.nth(i)
                 label = slider.locator(".widget-label").first
-                text = label.inner_text().strip() or label.get_attribute("aria-label") or ""
+                text = (
+                    (label.text_content() or "").strip() or label.get_attribute("aria-label") or ""
+                )
                 name = _slider_name(text.strip())
                 seen.append((text, name))
                 if name and name not in found:
@@ -460,10 +464,10 @@ class Explorer:
         return self.root.locator(f'[data-testid="{key}"]')
 
     def read(self):
-        return {key: _number(self.field(key).inner_text()) for key in self.FIELDS}
+        return {key: _number(self.field(key).text_content()) for key in self.FIELDS}
 
     def slider_value(self, name):
-        return _number(self.sliders[name].locator(".widget-readout").inner_text())
+        return _number(self.sliders[name].locator(".widget-readout").text_content())
 
     def parameters(self):
         return [self.slider_value(n) for n in ("w0", "w1", "w2")], self.slider_value("b")
@@ -537,6 +541,7 @@ def test_chapter_9_explorer_in_jupyterlab(lab):
 
         explorer = Explorer(page)
         explorer.root.scroll_into_view_if_needed()
+        before = _kernel_widgets(page)  # the kernel's widgets before the reader touches any
 
         # The explorer starts where the chapter does: y = 6.000, dw = x, db = 1.
         assert explorer.parameters() == (list(W_START), B_START), "sliders do not start at w, b"
@@ -577,25 +582,31 @@ def test_chapter_9_explorer_in_jupyterlab(lab):
         step = [wi - LR * xi for wi, xi in zip(W_START, X, strict=True)]
         shown = explorer.expect(_neuron(step, B_START - LR), "after one step")
         assert shown["output"] == pytest.approx(5.985, abs=5e-4)
-        assert explorer.field("output").inner_text().strip().endswith("5.985")
+        assert explorer.field("output").text_content().strip().endswith("5.985")
 
-        # The kernel saw the same step: the explorer's traits and the sliders (Python stays
-        # consistent with what the browser computed).
+        # The kernel saw the same step (Python stays consistent with what the browser
+        # computed): the displayed explorer's traits and its four sliders moved to the new
+        # parameters; every other widget in the kernel (the chapter's demo explorers) did not.
         expected = {"w0": step[0], "w1": step[1], "w2": step[2], "b": B_START - LR}
         deadline = time.monotonic() + 30
         while True:
             kernel = _kernel_widgets(page)
-            explorers = kernel["explorers"]
-            synced = explorers and all(
-                abs(e[k] - v) < 1e-9 for e in explorers for k, v in expected.items()
+            moved = {
+                i: v for i, v in kernel["explorers"].items() if v != before["explorers"].get(i)
+            }
+            synced = len(moved) == 1 and all(
+                abs(next(iter(moved.values()))[k] - v) < 1e-9 for k, v in expected.items()
             )
             if synced or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
-        assert synced, f"the kernel's explorer holds {explorers}, expected {expected}"
-        by_name = {_slider_name(d): v for d, v in kernel["sliders"]}
-        for name, value in expected.items():
-            assert by_name.get(name) == pytest.approx(value, abs=1e-9), f"kernel slider {name}"
+        assert synced, f"explorers that moved in the kernel: {moved}; expected {expected}"
+        moved_sliders = {
+            _slider_name(d): v
+            for i, (d, v) in kernel["sliders"].items()
+            if [d, v] != before["sliders"].get(i)
+        }
+        assert moved_sliders == pytest.approx(expected, abs=1e-9), "the kernel's sliders"
 
         # Typing into the readouts went to the sliders, not to the notebook's shortcuts.
         assert page.evaluate(NOTEBOOK_STATE)["types"] == state["types"], "cells changed type"
