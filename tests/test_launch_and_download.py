@@ -148,3 +148,15 @@ def test_no_live_code_script_is_loaded_before_a_click(html, stem):
     parsed = _parse(html / "book" / f"{stem}.html")
     assert not [s for s in parsed.scripts if "thebe@" in s or "unpkg.com" in s]
     assert not [b for b in parsed.buttons if "thebe-launch-button" in b.get("class", "")]
+
+
+def test_thebe_decision_still_holds():
+    """Live code stays off because sphinx-thebe loads the legacy thebe 0.8 (ipywidgets 7).
+
+    If this fails, sphinx-thebe now loads another thebe: check whether that one renders
+    ipywidgets 8 and anywidget outputs, then reconsider ``launch_buttons.thebe`` in
+    ``_config.yml`` and the paragraph about live code in ``book/intro.md``.
+    """
+    sphinx_thebe = pytest.importorskip("sphinx_thebe")
+    assert sphinx_thebe.THEBE_VERSION.startswith("0.8."), sphinx_thebe.THEBE_VERSION
+    assert _config()["launch_buttons"].get("thebe") is False
