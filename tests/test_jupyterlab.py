@@ -53,6 +53,7 @@ X = (1.0, -2.0, 3.0)
 W_START = (-3.0, -1.0, 2.0)
 B_START = 1.0
 LR = 0.001
+PARAMETERS = ("w0", "w1", "w2", "b")
 
 pytestmark = pytest.mark.skipif(
     not (ROOT / NOTEBOOK).exists(), reason=f"{NOTEBOOK} is not in this branch yet"
@@ -510,6 +511,33 @@ class Explorer:
         changed_at = self.page.evaluate("window.__explorerChangedAt")
         return changed_at - sent_at
 
+    def nudge_slider(self, name, key, presses):
+        """Press ``key`` on the slider's handle ``presses`` times; return the first latency."""
+        handle = self.sliders[name].locator(".noUi-handle")
+        handle.scroll_into_view_if_needed()
+        handle.focus()
+        self.arm()
+        sent_at = self.page.evaluate("performance.now()")
+        self.page.keyboard.press(key)
+        self.page.wait_for_function("window.__explorerChangedAt !== null", timeout=UI_TIMEOUT)
+        latency = self.page.evaluate("window.__explorerChangedAt") - sent_at
+        for _ in range(presses - 1):
+            self.page.keyboard.press(key)
+        return latency
+
+    def expect_consistent(self, what):
+        """Wait until the explorer shows the neuron that the slider readouts describe."""
+        deadline = time.monotonic() + UI_TIMEOUT / 1000
+        while True:
+            w, b = self.parameters()
+            expected = _neuron(w, b)
+            shown = self.read()
+            if all(abs(shown[k] - v) <= 0.0015 for k, v in expected.items()):
+                return w, b
+            if time.monotonic() > deadline:
+                pytest.fail(f"{what}: sliders say w={w}, b={b}; the explorer shows {shown}")
+            time.sleep(0.1)
+
     def expect(self, expected, what):
         """Wait until the explorer shows ``expected`` (to its three decimals); fail clearly."""
         deadline = time.monotonic() + UI_TIMEOUT / 1000
@@ -564,10 +592,21 @@ def test_chapter_9_explorer_in_jupyterlab(lab):
         assert shown == {"output": 0.0, "dw0": 0.0, "dw1": 0.0, "dw2": 0.0, "db": 0.0}
 
         # A few more moves, for a latency sample; each one is checked against the neuron.
-        for name, value in [("b", 9.0), ("w1", -3.5), ("w2", 2.5), ("b", 0.5), ("w0", -1.25)]:
+        for name, value in [("b", 4.5), ("w1", -3.5), ("w2", 2.5), ("b", 0.5), ("w0", -1.25)]:
             latencies.append(explorer.set_slider(name, value))
-            w, b = explorer.parameters()
-            explorer.expect(_neuron(w, b), f"after moving {name} to {value}")
+            w, _ = explorer.expect_consistent(f"after moving {name} to {value}")
+            assert (w + [explorer.slider_value("b")])[PARAMETERS.index(name)] == value
+
+        # The keyboard on a slider's handle, as a reader without a mouse moves it.
+        w_before, b_before = explorer.parameters()
+        latencies.append(explorer.nudge_slider("w1", "ArrowRight", 5))
+        deadline = time.monotonic() + UI_TIMEOUT / 1000
+        while explorer.parameters()[0][1] == w_before[1]:
+            assert time.monotonic() < deadline, "the w1 handle did not move with the keyboard"
+            time.sleep(0.1)
+        time.sleep(0.5)  # let the last key presses arrive
+        w, b = explorer.expect_consistent("after moving w1 with the keyboard")
+        assert w[1] > w_before[1] and (w[0], w[2], b) == (w_before[0], w_before[2], b_before)
 
         # Reset: the sliders follow the explorer back (jslink), and y is 6.000 again.
         explorer.field("reset").click()
