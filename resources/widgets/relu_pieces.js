@@ -183,6 +183,17 @@ function render({ model, el }) {
   plot.setAttribute("role", "img");
   plot.setAttribute("aria-label", "network output over the sine it fits");
   axes(plot);
+  const clip = svg("clipPath", { id: `relu-clip-${Math.random().toString(36).slice(2)}` });
+  clip.appendChild(
+    svg("rect", {
+      x: PAD.left,
+      y: PAD.top,
+      width: WIDTH - PAD.left - PAD.right,
+      height: HEIGHT - PAD.top - PAD.bottom,
+    }),
+  );
+  plot.appendChild(clip);
+  const clipped = svg("g", { "clip-path": `url(#${clip.id})` });
   const piecesLayer = svg("g");
   const target = svg("path", { fill: "none", stroke: "#888", "stroke-width": 2.5 });
   target.setAttribute("stroke-dasharray", "6 4");
@@ -191,7 +202,8 @@ function render({ model, el }) {
   curve.dataset.testid = "relu-curve";
   const kinkMark = svg("line", { stroke: "#c0392b", "stroke-dasharray": "3 3" });
   kinkMark.dataset.testid = "relu-kink";
-  plot.append(piecesLayer, target, curve, kinkMark);
+  clipped.append(piecesLayer, target, curve, kinkMark);
+  plot.appendChild(clipped);
 
   const legend = document.createElement("div");
   legend.style.cssText = "font-size:12px;color:#444;margin:2px 0 6px";

@@ -74,7 +74,7 @@ class ReluPiecesExplorer(anywidget.AnyWidget):
     selected = traitlets.Int(0).tag(sync=True)
     show_pieces = traitlets.Bool(True).tag(sync=True)
     n_plot = traitlets.Int(201).tag(sync=True)
-    n_error = traitlets.Int(200).tag(sync=True)
+    n_error = traitlets.Int(1000).tag(sync=True)
     weight_min = traitlets.Float(-8.0).tag(sync=True)
     weight_max = traitlets.Float(8.0).tag(sync=True)
 
