@@ -145,7 +145,7 @@ def test_ch03_spiral_and_engine_errors(executed):
     assert numbers_in(output_of(nb, "out-spiral"))[:3] == [300, 2, 300]
     error = output_of(nb, "out-error")
     assert "ValueError" in error and "2-D" in error
-    assert numbers_in(output_of(nb, "out-dense2")) == [300, 3]
+    assert numbers_in(output_of(nb, "out-dense2"))[-2:] == [300, 3]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -177,7 +177,10 @@ def test_ch04_softmax_by_hand_and_overflow(executed):
     np.testing.assert_allclose(batch, expected, atol=1e-7)
     overflow = output_of(nb, "out-overflow")
     assert "inf" in overflow and "nan" in overflow
-    fixed = matrix(output_of(nb, "out-overflow-fixed").replace("[2, 1, 0]", ""), 3)
+    fixed = [
+        numbers_in(line.split(":", 1)[1])
+        for line in output_of(nb, "out-overflow-fixed").strip().splitlines()
+    ]
     np.testing.assert_allclose(fixed, [_softmax([2, 1, 0])] * 2, atol=1e-7)
     engine = output_of(nb, "out-softmax-engine")
     assert "agrees with softmax() above: True" in engine

@@ -320,9 +320,11 @@ function render({ model, el }) {
     piecesBox.checked = model.get("show_pieces");
     const where =
       kink === null ? "never switches (w1 = 0)" : `switches on at x = ${kink.toFixed(3)}`;
+    const bias = params.b1[selected];
     readout.textContent =
       `neuron ${selected + 1}: ${params.w2[selected].toFixed(2)} * max(0, ` +
-      `${params.w1[selected].toFixed(2)} * x + ${params.b1[selected].toFixed(2)}), ${where}`;
+      `${params.w1[selected].toFixed(2)} * x ${bias < 0 ? "-" : "+"} ` +
+      `${Math.abs(bias).toFixed(2)}), ${where}`;
     error.textContent = `mean squared error: ${meanSquaredError(params, model.get("n_error")).toFixed(5)}`;
   }
 
