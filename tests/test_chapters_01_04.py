@@ -265,8 +265,9 @@ def test_exercises_unanswered_in_the_build(executed, chapter):
 
 
 def _solutions(nb):
-    """The code of each folded solution, keyed by the exercise it answers."""
-    solutions = {}
+    """The code of each folded solution, keyed by the exercise it answers, and the numbers that
+    the solution's text quotes as the answer ("It is $[...]$"), where it quotes them."""
+    solutions, quoted = {}, {}
     for cell in nb.cells:
         if cell.cell_type != "markdown":
             continue
@@ -275,13 +276,15 @@ def _solutions(nb):
             code = re.search(r"```python\n(.*?)```", block, re.S).group(1)
             number = int(re.search(r"answer_(\d+)\s*=", code).group(1))
             solutions[number] = code
-    return solutions
+            if said := re.search(r"It is (?:about )?\$(.*?)\$", block):
+                quoted[number] = numbers_in(said.group(1))
+    return solutions, quoted
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_exercise_checks_accept_solutions_and_reject_wrong_answers(chapter, tmp_path, monkeypatch):
     nb = nbformat.read(ROOT / "book" / f"{chapter}.ipynb", as_version=4)
-    solutions = _solutions(nb)
+    solutions, quoted = _solutions(nb)
     assert sorted(solutions) == _exercise_numbers(nb)
     cells = []
     for cell in nb.cells:
@@ -289,7 +292,14 @@ def test_exercise_checks_accept_solutions_and_reject_wrong_answers(chapter, tmp_
         answer = next((t for t in tags if t.startswith("answer-")), None)
         check = next((t for t in tags if t.startswith("check-")), None)
         if answer:
-            cell = nbformat.v4.new_code_cell(solutions[int(answer.split("-")[1])])
+            n = int(answer.split("-")[1])
+            cell = nbformat.v4.new_code_cell(solutions[n])
+            cells.append(cell)
+            shown = nbformat.v4.new_code_cell(
+                f"print(np.asarray(answer_{n}, dtype=float).ravel().tolist())"
+            )
+            shown.metadata["tags"] = [f"value-{n}"]
+            cell = shown
         cells.append(cell)
         if check:
             n = int(check.split("-")[1])
@@ -307,3 +317,6 @@ def test_exercise_checks_accept_solutions_and_reject_wrong_answers(chapter, tmp_
     for n in solutions:
         assert f"Exercise {n}: correct!" in output_of(nb, f"check-{n}"), (chapter, n)
         assert f"Exercise {n}: not quite." in output_of(nb, f"wrong-{n}"), (chapter, n)
+        if n in quoted:  # the numbers the solution's text quotes are the solution's numbers
+            value = numbers_in(output_of(nb, f"value-{n}"))
+            np.testing.assert_allclose(quoted[n], value, atol=5e-4, err_msg=f"{chapter} {n}")
