@@ -1,3 +1,3 @@
-"""Interactive explorers of the book: each computes in the browser and mirrors the engine."""
+"""The book's interactive explorers (anywidgets whose logic runs in the browser)."""
 
-from resources.widgets.relu_pieces import ReluPiecesExplorer  # noqa: F401
+from resources.widgets.relu_pieces import ReluPiecesExplorer as ReluPiecesExplorer
