@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from resources.classes import DenseLayer, ReLU
 from resources.widgets import ReluPiecesExplorer
@@ -207,3 +209,26 @@ def test_the_reader_random_stream_is_untouched():
 def test_bad_input_gives_a_clear_error(make, error):
     with pytest.raises(error):
         make()
+
+
+_value = st.floats(-8, 8, allow_nan=False)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(1, 6).flatmap(
+        lambda k: st.tuples(
+            st.lists(_value, min_size=k, max_size=k),
+            st.lists(_value, min_size=k, max_size=k),
+            st.lists(_value, min_size=k, max_size=k),
+            st.floats(-2, 2, allow_nan=False),
+        )
+    )
+)
+def test_output_is_the_sum_of_hinges(params):
+    """Any parameters: the engine-backed output is the formula of chapter 4, term by term."""
+    w1, b1, w2, b2 = params
+    explorer = _explorer_for({"w1": w1, "b1": b1, "w2": w2, "b2": b2})
+    x = np.linspace(-0.5, 1.5, 41)
+    formula = b2 + sum(v * np.maximum(0.0, w * x + b) for w, b, v in zip(w1, b1, w2, strict=True))
+    np.testing.assert_allclose(explorer.output(x), formula, rtol=1e-12, atol=1e-12)
