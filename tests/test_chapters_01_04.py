@@ -100,6 +100,9 @@ def test_ch02_published_batch_output(executed):
 
 def test_ch02_transpose(executed):
     nb = executed("02_coding_our_first_neurons")
+    by_hand = output_of(nb, "out-transpose-python")
+    np.testing.assert_allclose(matrix(by_hand.split("same")[0], 3), np.array(PLAN_WEIGHTS).T)
+    assert by_hand.strip().endswith("True")
     text = output_of(nb, "out-transpose")
     a, b = np.array([[1, 2, 3]]), np.array([[2, 3, 4]])
     assert numbers_in(text) == [1, 3, 3, 1, float((a @ b.T)[0, 0]), 3, 3]
