@@ -464,3 +464,33 @@ def test_chapter_9_measurements(offline_page, site_url):
     assert ready_ms < 20_000
     assert statistics.median(latencies) < 500
     assert weight["transferred"] < 15_000_000
+
+
+def test_a_downloaded_copy_works_from_files(browser, built_book):
+    """Opened straight from disk (file://), chapter 9's math and explorer still work."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    refused, errors = [], []
+
+    def route(request_route):
+        url = request_route.request.url
+        if url.startswith(("file:", "blob:", "data:")):
+            request_route.continue_()
+        else:
+            refused.append(url)
+            request_route.abort("blockedbyclient")
+
+    page.route("**/*", route)
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto((built_book / "_build" / "html" / CHAPTER_9).as_uri())
+        assert page.evaluate(MATHJAX_DONE)
+        explorer = Explorer(page)
+        explorer.wait_for("output", "6.000")
+        page.get_by_test_id("step").click()
+        explorer.wait_for("output", "5.985")
+        assert page.evaluate(MATH_REPORT)["untypeset"] == []
+        assert not refused and not errors, (refused, errors)
+    finally:
+        context.close()
