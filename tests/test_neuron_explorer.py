@@ -261,3 +261,111 @@ def test_js_module_has_a_default_render_export():
         assert f'"{testid}"' in text
     # Plain DOM and SVG: the module imports nothing (a static page may be offline).
     assert re.search(r"^\s*import\s", text, re.MULTILINE) is None
+
+
+# ---------------------------------------------------------------------------
+# The rendered widget in a browser (the ES module with a stand-in for the widget model)
+# ---------------------------------------------------------------------------
+
+PAGE = """<!doctype html><html><body><div id="root"></div><script type="module">
+import widget from "./neuron_explorer.js";
+const state = {x: [1, -2, 3], w0: -3, w1: -1, w2: 2, b: 1, lr: 0.001, steps: 0,
+               w_init: [-3, -1, 2], b_init: 1};
+const handlers = {};
+window.model = {
+  get: (key) => state[key],
+  set: (key, value) => {
+    state[key] = value;
+    for (const handler of handlers[`change:${key}`] || []) handler();
+  },
+  on: (event, handler) => { (handlers[event] = handlers[event] || []).push(handler); },
+  off: () => {},
+  save_changes: () => { throw new Error("no kernel on a static page"); },
+};
+widget.render({ model: window.model, el: document.getElementById("root") });
+window.rendered = true;
+</script></body></html>"""
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def page():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    files = {
+        "/page.html": (PAGE, "text/html"),
+        "/neuron_explorer.js": (JS.read_text(), "text/javascript"),
+    }
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        page = browser.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+
+        def serve(route):
+            body, content_type = files[route.request.url.removeprefix("http://explorer.test")]
+            route.fulfill(status=200, body=body, content_type=content_type)
+
+        page.route("http://explorer.test/**", serve)
+        page.goto("http://explorer.test/page.html")
+        page.wait_for_function("window.rendered === true")
+        page.errors = errors
+        yield page
+        browser.close()
+
+
+def text_of(page, testid):
+    return page.get_by_test_id(testid).inner_text()
+
+
+def test_browser_renders_the_starting_neuron(page):
+    assert text_of(page, "output") == "6.000"
+    assert [text_of(page, k) for k in ("dw0", "dw1", "dw2", "db")] == [
+        "1.000",
+        "-2.000",
+        "3.000",
+        "1.000",
+    ]
+    assert "dead" not in text_of(page, "message")
+    assert page.locator("svg line").count() == 12  # 3 x (input, weight, product), b, z, y
+    assert page.errors == []
+
+
+def test_browser_step_walk_down_and_reset(page):
+    page.get_by_test_id("step").click()
+    assert text_of(page, "output") == "5.985"
+    assert page.evaluate("window.model.get('w0')") == pytest.approx(-3.001)
+    # 405 more presses (dispatched in the page: Playwright's own clicks take ~0.1 s each)
+    page.evaluate(
+        "for (let i = 0; i < 405; i++) document.querySelector('[data-testid=step]').click()"
+    )
+    assert text_of(page, "output") == "0.000"
+    assert [text_of(page, k) for k in ("dw0", "dw1", "dw2", "db")] == ["0.000"] * 4
+    assert "dead" in text_of(page, "message")
+    frozen = page.evaluate("[window.model.get('w0'), window.model.get('b')]")
+    page.get_by_test_id("step").click()
+    assert page.evaluate("[window.model.get('w0'), window.model.get('b')]") == frozen
+    page.get_by_test_id("reset").click()
+    assert text_of(page, "output") == "6.000"
+    assert "dead" not in text_of(page, "message")
+    assert page.errors == []
+
+
+def test_browser_follows_model_changes_like_a_jslinked_slider(page):
+    page.evaluate("window.model.set('w2', 2.5)")
+    assert text_of(page, "output") == "7.500"
+    page.evaluate("window.model.set('b', -10)")
+    assert text_of(page, "output") == "0.000"
+    assert "dead" in text_of(page, "message")
+    page.get_by_test_id("reset").click()
+    assert text_of(page, "output") == "6.000"

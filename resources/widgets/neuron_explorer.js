@@ -90,7 +90,7 @@ function edge(group, from, to, id) {
   const mx = (x1 + x2) / 2;
   const my = (y1 + y2) / 2;
   const vertical = x1 === x2;
-  const common = { "font-size": 12, "text-anchor": vertical ? "start" : "middle" };
+  const common = { "font-size": 14, "text-anchor": vertical ? "start" : "middle" };
   const value = svg("text", {
     ...common,
     x: vertical ? mx + 8 : mx,
@@ -100,7 +100,7 @@ function edge(group, from, to, id) {
   const grad = svg("text", {
     ...common,
     x: vertical ? mx + 8 : mx,
-    y: vertical ? my + 12 : my + 15,
+    y: vertical ? my + 14 : my + 17,
     fill: GRAD_COLOUR,
   });
   value.setAttribute("data-testid", `edge-${id}-value`);
@@ -115,7 +115,7 @@ function node(group, [cx, cy], label, r = 20) {
   group.appendChild(
     svg(
       "text",
-      { x: cx, y: cy + 5, "text-anchor": "middle", "font-size": 14, "font-weight": "bold" },
+      { x: cx, y: cy + 5, "text-anchor": "middle", "font-size": 15, "font-weight": "bold" },
       label,
     ),
   );
@@ -150,10 +150,10 @@ function buildGraph() {
   node(nodes, POS.relu, "ReLU", 26);
   node(nodes, POS.y, "y", 16);
   root.appendChild(
-    svg("text", { x: 10, y: HEIGHT + 14, fill: VALUE_COLOUR, "font-size": 12 }, "value (forward)"),
+    svg("text", { x: 10, y: HEIGHT + 16, fill: VALUE_COLOUR, "font-size": 14 }, "value (forward)"),
   );
   root.appendChild(
-    svg("text", { x: 130, y: HEIGHT + 14, fill: GRAD_COLOUR, "font-size": 12 }, "gradient (backward)"),
+    svg("text", { x: 150, y: HEIGHT + 16, fill: GRAD_COLOUR, "font-size": 14 }, "gradient (backward)"),
   );
   return { root, labels };
 }
