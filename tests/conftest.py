@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -79,8 +80,10 @@ def built_book(tmp_path_factory):
     _copy_sources(source)
     env = dict(os.environ, PYTHONPATH=str(source))
     command = [*JUPYTER_BOOK, "build", "--warningiserror", "--keep-going", str(source)]
+    started = time.perf_counter()
     result = subprocess.run(command, cwd=source, env=env, capture_output=True, text=True)
-    log = result.stdout + result.stderr
+    seconds = time.perf_counter() - started
+    log = result.stdout + result.stderr + f"\n[the strict build took {seconds:.1f} s]\n"
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "build.log").write_text(log)
     if result.returncode != 0:

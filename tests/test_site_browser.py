@@ -11,6 +11,7 @@ Chapter 9's neuron explorer is then driven on the static page like a reader woul
 ``resources.classes``.
 """
 
+import gzip
 import json
 import re
 import statistics
@@ -397,7 +398,7 @@ def test_page_and_engine_agree_over_a_grid_of_settings(explorer):
     )
 
 
-def test_chapter_9_measurements(offline_page, site_url):
+def test_chapter_9_measurements(offline_page, site_url, built_book):
     """Page weight, time until the explorer responds, slider-to-output latency (reported)."""
     page = offline_page
     page.goto(site_url + CHAPTER_9)
@@ -420,6 +421,7 @@ def test_chapter_9_measurements(offline_page, site_url):
             transferred: entries.reduce((sum, entry) => sum + entry.transferSize, 0),
             decoded: entries.reduce((sum, entry) => sum + entry.decodedBodySize, 0),
             requests: entries.length,
+            paths: entries.map((entry) => new URL(entry.name).pathname),
           };
         }"""
     )
@@ -445,9 +447,15 @@ def test_chapter_9_measurements(offline_page, site_url):
           return times;
         }"""
     )
+    # What a web server that compresses (as most static hosts do) would send instead.
+    html = built_book / "_build" / "html"
+    files = [html / path.lstrip("/") for path in weight["paths"]]
+    files = [(path / "index.html" if path.is_dir() else path) for path in files]
+    gzipped = sum(len(gzip.compress(path.read_bytes(), 6)) for path in files if path.is_file())
     metrics = {
         "page": CHAPTER_9,
         "bytes_transferred": weight["transferred"],
+        "bytes_if_gzipped": gzipped,
         "bytes_decoded": weight["decoded"],
         "requests": weight["requests"],
         "explorer_ready_ms_after_navigation": round(ready_ms, 1),
