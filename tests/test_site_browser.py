@@ -92,6 +92,20 @@ MATH_REPORT = r"""() => {
 }"""
 
 WIDGET_REPORT = """() => {
+  // Every model the page's widget state holds, to count the views each output should draw.
+  const models = {};
+  for (const tag of document.querySelectorAll(
+    'script[type="application/vnd.jupyter.widget-state+json"]',
+  )) {
+    Object.assign(models, JSON.parse(tag.textContent).state);
+  }
+  const viewsUnder = (id) => {
+    const model = models[id];
+    if (!model) return 1;
+    const children = (model.state.children || []).map((ref) => ref.replace("IPY_MODEL_", ""));
+    const own = model.state._view_name ? 1 : 0;
+    return own + children.reduce((sum, child) => sum + viewsUnder(child), 0);
+  };
   const type = "application/vnd.jupyter.widget-view+json";
   const views = [...document.querySelectorAll(`script[type="${type}"]`)];
   return views.map((tag) => {
@@ -102,10 +116,19 @@ WIDGET_REPORT = """() => {
       return `widget ${id} was not rendered`;
     }
     if (!area.firstElementChild) return `widget ${id} rendered nothing`;
-    // Every widget view (sliders, boxes, anywidgets...) must have drawn something into itself.
-    const empty = [...area.querySelectorAll(".lm-Widget")].filter(
-      (view) => view.childNodes.length === 0,
-    );
+    // html-manager draws a placeholder when a view's code failed to load or to render.
+    const failed = area.querySelector(".jupyter-widgets-error-widget");
+    if (failed) {
+      return `widget ${id} shows an error instead of a view: ${failed.textContent.trim()}`;
+    }
+    // Every view (a box and each of its children: sliders, anywidgets...) must be on the page
+    // and must have drawn something into itself.
+    const drawn = [...area.querySelectorAll(".lm-Widget")];
+    const expected = viewsUnder(id);
+    if (drawn.length < expected) {
+      return `widget ${id}: ${drawn.length} of its ${expected} views were rendered`;
+    }
+    const empty = drawn.filter((view) => view.childNodes.length === 0);
     if (empty.length) {
       return `widget ${id} has ${empty.length} empty view(s): ${empty[0].className}`;
     }
@@ -117,19 +140,39 @@ WIDGET_REPORT = """() => {
 }"""
 
 
-def settle(page):
+def settle(page, timeout=SETTLE_MS):
     """Wait until the page's math is typeset and its widgets have rendered (or given up)."""
     page.wait_for_load_state("load")
     page.evaluate(MATHJAX_DONE)
     try:
-        page.wait_for_function(WAIT_FOR_WIDGETS, timeout=SETTLE_MS)
+        page.wait_for_function(WAIT_FOR_WIDGETS, timeout=timeout)
     except Exception:  # reported with details by WIDGET_REPORT
         pass
     page.wait_for_load_state("networkidle")
 
 
-def page_problems(page, page_path):
+def widget_outputs(built_book, page_path):
+    """How many widget views the executed notebook of a page displays (None: not a notebook)."""
+    executed = built_book / "_build" / "jupyter_execute" / Path(page_path).with_suffix(".ipynb")
+    if not executed.exists():
+        return None
+    notebook = json.loads(executed.read_text())
+    return sum(
+        "application/vnd.jupyter.widget-view+json" in output.get("data", {})
+        for cell in notebook["cells"]
+        for output in cell.get("outputs", [])
+    )
+
+
+def page_problems(page, page_path, expected_widgets=None):
     problems = page.log.problems()
+    if expected_widgets is not None:
+        shown = page.evaluate(
+            """() => document.querySelectorAll(
+              'script[type="application/vnd.jupyter.widget-view+json"]').length"""
+        )
+        if shown != expected_widgets:
+            problems.append(f"the notebook displays {expected_widgets} widgets, the page {shown}")
     math = page.evaluate(MATH_REPORT)
     if math["math"] and not math["typeset"]:
         problems.append(f"{math['math']} math elements but no mjx-container: MathJax did not run")
@@ -182,7 +225,7 @@ def test_page_works_offline(offline_page, site_url, built_book, page_path):
     if page_path.startswith("book/"):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=SCREENSHOTS / f"{Path(page_path).stem}.png", full_page=True)
-    problems = page_problems(page, page_path)
+    problems = page_problems(page, page_path, widget_outputs(built_book, page_path))
     assert not problems, f"{page_path}:\n  " + "\n  ".join(problems)
 
 
@@ -200,6 +243,17 @@ def test_a_refused_request_is_noticed(offline_page, site_url):
         })"""
     )
     assert page.log.refused == ["https://cdn.jsdelivr.net/npm/example@1/index.js"]
+
+
+def test_a_widget_that_does_not_render_is_noticed(offline_page, site_url, built_book):
+    """The widget check itself works: without the anywidget front end, chapter 9 fails it."""
+    page = offline_page
+    page.route("**/vendor/anywidget/index.js", lambda request_route: request_route.abort())
+    page.goto(site_url + CHAPTER_9)
+    settle(page, timeout=5_000)
+    problems = page_problems(page, CHAPTER_9, widget_outputs(built_book, CHAPTER_9))
+    failed = re.compile(r"widget \w+ (was not rendered|shows an error)")
+    assert any(failed.match(problem) for problem in problems), problems
 
 
 # -- chapter 9's neuron explorer on the static page -------------------------------------------
