@@ -358,6 +358,18 @@ def test_moving_a_slider_updates_output_and_gradients(explorer):
     page.keyboard.press("ArrowRight")
     explorer.wait_for("output", "6.003")
     assert explorer.slider_value("w2") == pytest.approx(2.001)
+    # A mouse drag of the bias handle to the right: the output follows the new bias.
+    handle = explorer.slider("b").locator(".noUi-handle")
+    box = handle.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 40, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+    bias = explorer.slider_value("b")
+    assert bias > 1.1
+    expected = engine([-3.0, -1.0, 2.001], bias)
+    explorer.wait_for("output", f"{expected['output']:.3f}")
+    assert explorer.read()["db"] == 1.0
     # Into the region where ReLU is off: output and every gradient drop to 0.
     explorer.set("w2", -3)
     explorer.wait_for("output", "0.000")
