@@ -68,10 +68,10 @@ MATH_REPORT = r"""() => {
   const untypeset = maths
     .filter((node) => !node.querySelector("mjx-container"))
     .map((node) => node.textContent.trim().slice(0, 80));
-  // Prose only: code, program output and typeset math may legitimately contain TeX.
+  // Prose only: code, printed output (in pre) and typeset math may legitimately contain TeX.
   const prose = main.cloneNode(true);
   prose
-    .querySelectorAll("pre, code, script, style, textarea, mjx-container, .highlight, .output")
+    .querySelectorAll("pre, code, script, style, textarea, mjx-container, .highlight")
     .forEach((node) => node.remove());
   const text = prose.textContent;
   const pattern = new RegExp(
@@ -243,6 +243,22 @@ def test_a_refused_request_is_noticed(offline_page, site_url):
         })"""
     )
     assert page.log.refused == ["https://cdn.jsdelivr.net/npm/example@1/index.js"]
+
+
+def test_raw_tex_is_noticed(offline_page, site_url):
+    """The math check itself works: TeX that MathJax never saw is reported."""
+    page = offline_page
+    page.goto(site_url + "book/intro.html")
+    settle(page)
+    page.evaluate(
+        r"""() => {
+          const paragraph = document.createElement("p");
+          paragraph.textContent = "the loss $L = \\frac{1}{n} \\sum_i L_i$ per sample";
+          document.querySelector("main").appendChild(paragraph);
+        }"""
+    )
+    raw = page.evaluate(MATH_REPORT)["raw"]
+    assert raw and any("frac" in text for text in raw), raw
 
 
 def test_a_widget_that_does_not_render_is_noticed(offline_page, site_url, built_book):
