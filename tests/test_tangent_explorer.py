@@ -164,14 +164,10 @@ widget.render({model: window.model, el: document.getElementById("root")});
 window.rendered = true;
 </script>"""
 
-CHROMIUM = Path("/usr/bin/chromium")
-
 
 @pytest.fixture
-def page(tmp_path):
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        pytest.skip("chromium is not installed")
+def page(tmp_path, browser):
+    """The module in Chromium (the shared ``browser`` fixture), served from 127.0.0.1."""
     import functools
     import http.server
     import threading
@@ -183,25 +179,16 @@ def page(tmp_path):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        tab = browser.new_page()
-        errors = []
-        tab.on("pageerror", lambda error: errors.append(str(error)))
-        tab.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
-        tab.wait_for_function("window.rendered === true", timeout=10_000)
-        yield tab
-        browser.close()
+    context = browser.new_context()
+    tab = context.new_page()
+    errors = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
+    tab.wait_for_function("window.rendered === true", timeout=10_000)
+    yield tab
+    context.close()
     server.shutdown()
+    server.server_close()
     assert not errors, errors
 
 
@@ -260,16 +247,12 @@ def test_page_follows_python_changes(page):
 
 
 # ---------------------------------------------------------------------------------------------
-# On the built static page (chapter 7), with no kernel: needs the site's browser fixtures
+# On the built static page (chapter 7), offline and with no kernel
 # ---------------------------------------------------------------------------------------------
 
 
-def test_tangent_explorer_works_on_the_static_page(request):
-    try:
-        tab = request.getfixturevalue("offline_page")
-        site_url = request.getfixturevalue("site_url")
-    except pytest.FixtureLookupError:
-        pytest.skip("the site's browser fixtures (offline_page, site_url) are not on this branch")
+def test_tangent_explorer_works_on_the_static_page(offline_page, site_url):
+    tab = offline_page
     tab.goto(site_url + "book/07_derivatives.html")
     tab.wait_for_selector("[data-testid=tangent-plot]", timeout=30_000)
     assert tab.get_by_test_id("tangent-plot").count() == 1  # one explorer is displayed
