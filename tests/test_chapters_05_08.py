@@ -4,12 +4,8 @@ Expected values come from the book plan (published numbers), from mathematics, o
 independent computation in this file; never from a copy of a previous run.
 """
 
-import importlib.util
 import math
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -26,40 +22,6 @@ def output_of(nb, tag):
 
 
 ROOT = Path(__file__).resolve().parents[1]
-
-# Workaround, as in tests/test_chapter09.py: jupyter-book 1.0.4 has no ``__main__``, so the
-# shared ``built_book`` fixture's ``python -m jupyter_book build`` fails. While
-# tests/conftest.py still says that, this module builds the book through the package's
-# command-line entry point instead; once the shared fixture is fixed, it is used as is.
-_CONFTEST_RUNS_MISSING_MAIN = importlib.util.find_spec(
-    "jupyter_book.__main__"
-) is None and re.search(r'"-m",\s*"jupyter_book",', (ROOT / "tests" / "conftest.py").read_text())
-
-if _CONFTEST_RUNS_MISSING_MAIN:
-
-    @pytest.fixture(scope="session")
-    def built_book(tmp_path_factory):
-        from tests.conftest import ARTIFACTS, _copy_sources
-
-        source = tmp_path_factory.mktemp("book") / "src"
-        _copy_sources(source)
-        command = [
-            sys.executable,
-            "-c",
-            "import sys; from jupyter_book.cli.main import main; sys.exit(main())",
-            "build",
-            "--warningiserror",
-            "--keep-going",
-            str(source),
-        ]
-        env = dict(os.environ, PYTHONPATH=str(source))
-        result = subprocess.run(command, cwd=source, env=env, capture_output=True, text=True)
-        log = result.stdout + result.stderr
-        ARTIFACTS.mkdir(exist_ok=True)
-        (ARTIFACTS / "build.log").write_text(log)
-        if result.returncode != 0:
-            pytest.fail(f"the strict book build failed:\n{log[-6000:]}")
-        return source
 
 
 def central_difference(f, x, h=1e-6):
