@@ -1,0 +1,176 @@
+"""Time chapter 10's training run three ways, side by side, in one process.
+
+    python benchmarks/train_spiral.py              # the full run: 10001 epochs
+    python benchmarks/train_spiral.py --epochs 2001 --repeat 3
+
+The model is chapter 10's: ``nnfs.init()``, ``spiral_data(100, 3)``, a dense layer 2 -> 64,
+ReLU, a dense layer 64 -> 3, softmax with cross-entropy, and ``Adam(learning_rate=0.05,
+decay=5e-7)``, trained on the whole batch for 10001 epochs. It is trained with
+
+* ``engine``: the book's engine, ``resources/classes.py``;
+* ``nnfs-style``: the same classes written plainly in the NNFS book's style
+  (``benchmarks/nnfs_style.py``), the baseline;
+* ``torch``: the same model and loop in PyTorch, on the CPU, in eager mode, starting from the
+  same weights (optional: skipped with a message when PyTorch is not installed).
+
+Each column reports the training loop's wall time, microseconds per epoch and the final
+accuracy and loss. The machine may be busy with other work, so compare the ratios of one run,
+not absolute numbers across runs.
+"""
+
+import argparse
+import importlib.util
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import nnfs
+import numpy as np
+from nnfs.datasets import spiral_data
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the repository root, so that `resources` imports
+sys.path.insert(0, str(HERE))
+
+import nnfs_style  # noqa: E402
+
+from resources import classes  # noqa: E402
+
+ENGINE = SimpleNamespace(
+    Dense=classes.DenseLayer,
+    ReLU=classes.ReLU,
+    SoftmaxLoss=classes.SoftMaxCategoricalCrossEntropy,
+    Adam=classes.Adam,
+)
+BASELINE = SimpleNamespace(
+    Dense=nnfs_style.Layer_Dense,
+    ReLU=nnfs_style.Activation_ReLU,
+    SoftmaxLoss=nnfs_style.Activation_Softmax_Loss_CategoricalCrossentropy,
+    Adam=nnfs_style.Optimizer_Adam,
+)
+
+
+def train_numpy(kit, epochs=10001, record_every=100):
+    """Chapter 10's loop with the classes in ``kit``; returns (seconds, history).
+
+    ``history`` holds ``(epoch, accuracy, loss, learning_rate)`` every ``record_every``
+    epochs: the values chapter 10 prints, collected instead of printed.
+    """
+    nnfs.init()
+    X, y = spiral_data(samples=100, classes=3)
+    dense1 = kit.Dense(2, 64)
+    activation1 = kit.ReLU()
+    dense2 = kit.Dense(64, 3)
+    loss_activation = kit.SoftmaxLoss()
+    optimizer = kit.Adam(learning_rate=0.05, decay=5e-7)
+    history = []
+
+    start = time.perf_counter()
+    for epoch in range(epochs):
+        dense1.forward(X)
+        activation1.forward(dense1.output)
+        dense2.forward(activation1.output)
+        loss = loss_activation.forward(dense2.output, y)
+
+        predictions = np.argmax(loss_activation.output, axis=1)
+        accuracy = np.mean(predictions == y)
+        if not epoch % record_every:
+            lr = optimizer.current_learning_rate
+            history.append((epoch, float(accuracy), float(loss), lr))
+
+        loss_activation.backward(loss_activation.output, y)
+        dense2.backward(loss_activation.dinputs)
+        activation1.backward(dense2.dinputs)
+        dense1.backward(activation1.dinputs)
+
+        optimizer.pre_update_params()
+        optimizer.update_params(dense1)
+        optimizer.update_params(dense2)
+        optimizer.post_update_params()
+    seconds = time.perf_counter() - start
+    return seconds, history
+
+
+def train_torch(epochs=10001, record_every=100):
+    """The same model, starting weights and loop in PyTorch (CPU, eager mode)."""
+    import torch
+
+    nnfs.init()
+    X, y = spiral_data(samples=100, classes=3)
+    # Draw the starting weights exactly as DenseLayer does, in the same order.
+    w1, b1 = 0.01 * np.random.randn(2, 64), np.zeros((1, 64))
+    w2, b2 = 0.01 * np.random.randn(64, 3), np.zeros((1, 3))
+
+    model = torch.nn.Sequential(torch.nn.Linear(2, 64), torch.nn.ReLU(), torch.nn.Linear(64, 3))
+    with torch.no_grad():
+        model[0].weight.copy_(torch.from_numpy(np.ascontiguousarray(w1.T)))
+        model[0].bias.copy_(torch.from_numpy(b1[0]))
+        model[2].weight.copy_(torch.from_numpy(np.ascontiguousarray(w2.T)))
+        model[2].bias.copy_(torch.from_numpy(b2[0]))
+    inputs = torch.from_numpy(np.asarray(X, dtype=np.float32))
+    targets = torch.from_numpy(y.astype(np.int64))
+    loss_function = torch.nn.CrossEntropyLoss()
+    learning_rate, decay = 0.05, 5e-7
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate, eps=1e-7)
+    history = []
+
+    start = time.perf_counter()
+    for epoch in range(epochs):
+        current_learning_rate = learning_rate / (1.0 + decay * epoch)
+        scores = model(inputs)
+        loss = loss_function(scores, targets)
+        accuracy = (scores.argmax(dim=1) == targets).float().mean()
+        if not epoch % record_every:
+            history.append((epoch, accuracy.item(), loss.item(), current_learning_rate))
+
+        optimizer.zero_grad()
+        loss.backward()
+        for group in optimizer.param_groups:
+            group["lr"] = current_learning_rate
+        optimizer.step()
+    seconds = time.perf_counter() - start
+    return seconds, history
+
+
+def best_of(repeat, run):
+    """Run ``run()`` ``repeat`` times; keep the fastest time (the least disturbed run)."""
+    results = [run() for _ in range(repeat)]
+    return min(results, key=lambda result: result[0])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--epochs", type=int, default=10001, help="epochs per run (10001)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per column; best is kept")
+    args = parser.parse_args(argv)
+
+    columns = {
+        "engine": lambda: train_numpy(ENGINE, args.epochs),
+        "nnfs-style": lambda: train_numpy(BASELINE, args.epochs),
+    }
+    if importlib.util.find_spec("torch") is None:
+        print("torch: not installed, column skipped (pip install torch to add it)\n")
+    else:
+        import torch
+
+        print(f"torch {torch.__version__}, CPU, eager mode, {torch.get_num_threads()} threads\n")
+        columns["torch"] = lambda: train_torch(args.epochs)
+
+    results = {name: best_of(args.repeat, run) for name, run in columns.items()}
+
+    print(f"{args.epochs} epochs of chapter 10's spiral model (best of {args.repeat})\n")
+    print(f"{'':12}{'seconds':>9}{'us/epoch':>10}{'final acc':>11}{'final loss':>12}")
+    for name, (seconds, history) in results.items():
+        _, accuracy, loss, _ = history[-1]
+        microseconds = 1e6 * seconds / args.epochs
+        print(f"{name:12}{seconds:9.3f}{microseconds:10.1f}{accuracy:11.3f}{loss:12.4f}")
+    engine_seconds = results["engine"][0]
+    print()
+    for name, (seconds, _) in results.items():
+        if name != "engine":
+            print(f"engine is {seconds / engine_seconds:.2f}x as fast as {name}")
+
+
+if __name__ == "__main__":
+    main()
