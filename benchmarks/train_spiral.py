@@ -43,6 +43,18 @@ ENGINE = SimpleNamespace(
     SoftmaxLoss=classes.SoftMaxCategoricalCrossEntropy,
     Adam=classes.Adam,
 )
+# nnfs.init() wraps np.dot, np.zeros, np.eye and np.random.randn each time it is called, so
+# the wrappers pile up over several runs (np.dot gets slower with every call). Every run here
+# starts from NumPy's own functions, so that every column pays for exactly one nnfs.init().
+_NUMPY_ORIGINALS = (np.dot, np.zeros, np.eye, np.random.randn)
+
+
+def fresh_nnfs_init():
+    """``nnfs.init()`` on top of NumPy's own functions (not on earlier wrappers)."""
+    np.dot, np.zeros, np.eye, np.random.randn = _NUMPY_ORIGINALS
+    nnfs.init()
+
+
 BASELINE = SimpleNamespace(
     Dense=nnfs_style.Layer_Dense,
     ReLU=nnfs_style.Activation_ReLU,
@@ -57,7 +69,7 @@ def train_numpy(kit, epochs=10001, record_every=100):
     ``history`` holds ``(epoch, accuracy, loss, learning_rate)`` every ``record_every``
     epochs: the values chapter 10 prints, collected instead of printed.
     """
-    nnfs.init()
+    fresh_nnfs_init()
     X, y = spiral_data(samples=100, classes=3)
     dense1 = kit.Dense(2, 64)
     activation1 = kit.ReLU()
@@ -96,7 +108,7 @@ def train_torch(epochs=10001, record_every=100):
     """The same model, starting weights and loop in PyTorch (CPU, eager mode)."""
     import torch
 
-    nnfs.init()
+    fresh_nnfs_init()
     X, y = spiral_data(samples=100, classes=3)
     # Draw the starting weights exactly as DenseLayer does, in the same order.
     w1, b1 = 0.01 * np.random.randn(2, 64), np.zeros((1, 64))
@@ -143,6 +155,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=10001, help="epochs per run (10001)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per column; best is kept")
+    parser.add_argument(
+        "--torch-threads",
+        type=int,
+        default=1,
+        help="PyTorch's CPU threads (1: a model this small only loses time to more threads)",
+    )
     args = parser.parse_args(argv)
 
     columns = {
@@ -154,6 +172,7 @@ def main(argv=None):
     else:
         import torch
 
+        torch.set_num_threads(args.torch_threads)
         print(f"torch {torch.__version__}, CPU, eager mode, {torch.get_num_threads()} threads\n")
         columns["torch"] = lambda: train_torch(args.epochs)
 
