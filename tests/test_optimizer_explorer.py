@@ -202,3 +202,114 @@ def test_chapter_page_stores_the_explorer(executed):
     assert set(stored["runs"]) == expected_keys
     size = len(json.dumps(stored))
     assert size < 400_000, f"the explorer adds {size} bytes to the page"
+
+
+# --- the JavaScript's drawing, in Chromium, with a stand-in for the widget model ------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+HARNESS = """<!doctype html>
+<html><body><div id="root"></div>
+<script type="application/json" id="state">STATE</script>
+<script type="module">
+import widget from "./optimizer_explorer.js";
+const state = JSON.parse(document.getElementById("state").textContent);
+const handlers = {};
+window.saved = 0;
+const model = {
+  get: (k) => state[k],
+  set: (k, v) => { state[k] = v; },
+  save_changes: () => { window.saved += 1; },
+  on: (event, callback) => { (handlers[event] ||= []).push(callback); },
+};
+window.state = state;
+widget.render({ model, el: document.getElementById("root") });
+window.ready = true;
+</script></body></html>
+"""
+
+
+@pytest.fixture
+def harness_page(tmp_path, explorer):
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed")
+    import functools
+    import http.server
+    import threading
+
+    state = {k: explorer.get_state()[k] for k in ("grid", "runs", "points")}
+    state.update(optimizer="Adam", learning_rate=0.05, decay=0.0, momentum=0.0)
+    (tmp_path / "optimizer_explorer.js").write_text(JS.read_text())
+    (tmp_path / "index.html").write_text(HARNESS.replace("STATE", json.dumps(state)))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+    args += ["--disable-component-update", "--no-first-run"]
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        page = browser.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"http://127.0.0.1:{server.server_port}/index.html")
+        page.wait_for_function("window.ready === true")
+        yield page
+        assert not errors, errors
+        browser.close()
+    server.shutdown()
+
+
+def set_slider(page, testid, index):
+    page.eval_on_selector(
+        f"[data-testid={testid}]",
+        "(el, i) => { el.value = String(i); el.dispatchEvent(new Event('input')); }",
+        index,
+    )
+
+
+def shown(page):
+    return page.get_attribute(".optimizer-explorer", "data-key"), page.inner_text(
+        "[data-testid=summary]"
+    )
+
+
+def test_js_draws_and_follows_the_controls(harness_page, explorer):
+    page = harness_page
+    options = page.eval_on_selector_all(
+        "[data-testid=optimizer] option", "els => els.map(e => e.value)"
+    )
+    assert options == SMALL_GRID["optimizers"]
+
+    def expect(optimizer, lr, decay, momentum):
+        key = oe.run_key(SMALL_GRID, optimizer, lr, decay, momentum)
+        run = explorer.runs[key]
+        text = f"{optimizer}: epoch 40: acc {run['accuracy'][-1]:.3f}, loss {run['loss'][-1]:.3f}"
+        assert shown(page) == (key, text)
+
+    expect("Adam", 0.05, 0.0, 0.0)
+    page.select_option("[data-testid=optimizer]", "SGD")  # keeps the slider position: index 1
+    expect("SGD", 1.0, 0.0, 0.0)
+    set_slider(page, "momentum", 1)
+    expect("SGD", 1.0, 0.0, 0.9)
+    set_slider(page, "decay", 1)
+    set_slider(page, "learning-rate", 0)
+    expect("SGD", 0.5, 1e-2, 0.9)
+    assert page.evaluate(
+        "[window.state.learning_rate, window.state.decay, window.state.momentum]"
+    ) == [0.5, 0.01, 0.9]
+    assert page.evaluate("window.saved") == 4
+    page.select_option("[data-testid=optimizer]", "Adam")
+    expect("Adam", 0.01, 1e-2, 0.9)
+    assert page.is_disabled("[data-testid=momentum]")
+    # the decision map is painted: the canvas holds more than one color
+    colors = page.eval_on_selector(
+        "[data-testid=regions]",
+        """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                  const seen = new Set();
+                  for (let i = 0; i < d.length; i += 4 * 97) {
+                    seen.add(d[i] + ',' + d[i + 1] + ',' + d[i + 2]);
+                  }
+                  return seen.size; }""",
+    )
+    assert colors >= 3
