@@ -70,11 +70,12 @@ def test_adam_reaches_the_published_accuracy(chapter):
 
 
 def test_the_comparison_supports_the_text(chapter):
-    final = {}
-    for line in output_of(chapter, "out-comparison").splitlines():
-        name, rest = line.split("final acc")
-        accuracy, loss = numbers_in(rest)
-        final[name.strip()] = (accuracy, loss)
+    # The cell also shows a figure, whose text form ("<Figure size ...>") precedes the table.
+    table = re.findall(
+        r"([^\s>][^\n>]*?)\s+final acc ([\d.]+), final loss ([\d.]+)",
+        output_of(chapter, "out-comparison"),
+    )
+    final = {name: (float(acc), float(loss)) for name, acc, loss in table}
     assert list(final) == ["SGD", "SGD, decay", "SGD, momentum", "AdaGrad", "RMSProp", "Adam"]
     # "Adam reaches the best accuracy and the lowest loss of all the runs"
     assert final["Adam"][0] == max(acc for acc, _ in final.values())
