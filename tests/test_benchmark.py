@@ -50,11 +50,16 @@ def test_both_learn(bench):
 
 
 def test_engine_is_not_slower_than_the_baseline(bench):
-    # Best of three short runs each, interleaved; the engine measures about 1.5x faster on
-    # these machines. Asserting only "not slower by more than 20%" keeps this from flaking.
-    engine = min(bench.train_numpy(bench.ENGINE, epochs=400)[0] for _ in range(3))
-    baseline = min(bench.train_numpy(bench.BASELINE, epochs=400)[0] for _ in range(3))
-    assert engine < 1.2 * baseline, f"engine {engine:.3f} s, baseline {baseline:.3f} s"
+    # Best of three short runs each, interleaved, compared by CPU time (less disturbed by other
+    # work on the machine than wall time). The engine measures 1.2-2x faster on these machines;
+    # asserting only "not slower by more than 20%" keeps this from flaking.
+    columns = {
+        "engine": lambda: bench.train_numpy(bench.ENGINE, epochs=400),
+        "baseline": lambda: bench.train_numpy(bench.BASELINE, epochs=400),
+    }
+    best = bench.best_of(3, columns)
+    engine, baseline = best["engine"][2], best["baseline"][2]
+    assert engine < 1.2 * baseline, f"engine {engine:.3f} s, baseline {baseline:.3f} s of CPU"
 
 
 def test_the_command_runs(bench, capsys):
