@@ -67,7 +67,10 @@ def _as_batch(values, name, width=None, check_nan=True):
 
 def _refuse_nan(values, name):
     if np.isnan(values).any():
-        raise ValueError(f"{name} contains NaN")
+        count = int(np.isnan(values).sum())
+        raise ValueError(
+            f"{name} must be numbers, not NaN: got {count} NaN of {values.size} values"
+        )
 
 
 def _to_float_array(values, name):
@@ -182,9 +185,10 @@ class DenseLayer:
         self.output = _dot(self.inputs, self.weights)
         self.output += self.biases  # in place: no second (n_samples, n_neurons) array
         # A NaN anywhere in a sample's inputs makes that sample's whole output row NaN, so it
-        # is enough to search the smaller of the two arrays.
+        # is enough to search the smaller of the two arrays (the message counts the inputs').
         smaller = self.inputs if self.inputs.size <= self.output.size else self.output
-        _refuse_nan(smaller, "DenseLayer inputs")
+        if np.isnan(smaller).any():
+            _refuse_nan(self.inputs, "DenseLayer inputs")
 
     def backward(self, dvalues):
         dvalues = _check_gradient(dvalues, _shape(self.output), "DenseLayer")
@@ -228,7 +232,8 @@ class SoftMax:
         # when rows are as short as a handful of classes.)
         rows = np.arange(inputs.shape[0])
         row_max = inputs[rows, inputs.argmax(axis=1)][:, np.newaxis]
-        _refuse_nan(row_max, "SoftMax inputs")  # argmax picks a row's NaN if it has one
+        if np.isnan(row_max).any():  # argmax picks a row's NaN if it has one
+            _refuse_nan(inputs, "SoftMax inputs")
         exponentials = np.exp(inputs - row_max)
         exponentials /= np.sum(exponentials, axis=1, keepdims=True)
         self.output = exponentials
@@ -267,7 +272,8 @@ class CategoricalCrossEntropy(Loss):
         y_pred = _as_batch(y_pred, "predicted probabilities", check_nan=False)
         # Written with `not` so that NaN, for which every comparison is False, is refused too.
         if not (y_pred.min() >= 0 and y_pred.max() <= 1):
-            raise ValueError("predicted probabilities must lie in [0, 1] (and not be NaN)")
+            _refuse_nan(y_pred, "predicted probabilities")
+            raise ValueError("predicted probabilities must lie in [0, 1]")
         labels = _sparse_labels(y_true, *y_pred.shape)
         return self._sample_losses(y_pred, labels)
 
@@ -310,7 +316,8 @@ class SoftMaxCategoricalCrossEntropy:
         dvalues = _check_gradient(dvalues, _shape(self.output), "SoftMaxCategoricalCrossEntropy")
         n_samples, n_classes = dvalues.shape
         labels = _sparse_labels(y_true, n_samples, n_classes)
-        self.dinputs = dvalues.copy()
+        # A float copy: integer dvalues (e.g. one-hot-like lists) must not make the divide fail.
+        self.dinputs = dvalues.astype(np.result_type(dvalues.dtype, np.float32), copy=True)
         self.dinputs[np.arange(n_samples), labels] -= 1
         self.dinputs /= n_samples
 
