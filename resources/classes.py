@@ -120,6 +120,8 @@ def _sparse_labels(y_true, n_samples, n_classes):
         )
     if labels.dtype.kind not in "biu":
         raise TypeError(f"class indices must be integers, got dtype {labels.dtype}")
+    if labels.dtype.kind == "b":  # True/False as classes 1/0, not as a mask when indexing
+        labels = labels.astype(np.intp)
     if labels.shape[0] != n_samples:
         raise ValueError(f"got {labels.shape[0]} labels for {n_samples} samples")
     # Unsigned integers (spiral_data's uint8 labels) cannot be negative: one check is enough.
@@ -182,8 +184,7 @@ class DenseLayer:
         self.inputs = _as_batch(
             inputs, "DenseLayer inputs", width=self.weights.shape[0], check_nan=False
         )
-        self.output = _dot(self.inputs, self.weights)
-        self.output += self.biases  # in place: no second (n_samples, n_neurons) array
+        self.output = _dot(self.inputs, self.weights) + self.biases
         # A NaN anywhere in a sample's inputs makes that sample's whole output row NaN, so it
         # is enough to search the smaller of the two arrays (the message counts the inputs').
         smaller = self.inputs if self.inputs.size <= self.output.size else self.output
@@ -210,10 +211,10 @@ class ReLU:
     def backward(self, dvalues):
         dvalues = _check_gradient(dvalues, _shape(self.output), "ReLU")
         # The slope is 1 where the input was positive and 0 elsewhere (0 at exactly 0, too).
-        # Multiplying by the True/False mask is the fastest way to apply it; adding 0.0
+        # Multiplying by the True/False mask is the fastest way to apply it; adding 0
         # turns the -0.0 that a negative gradient times False gives into a plain 0.0.
         self.dinputs = dvalues * (self.inputs > 0)
-        self.dinputs += 0.0
+        self.dinputs += 0
 
 
 class SoftMax:

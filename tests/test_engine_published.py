@@ -197,3 +197,25 @@ def test_one_hot_and_sparse_labels_agree():
     a.backward(a.output, np.array([1, 2]))
     b.backward(b.output, np.eye(3)[[1, 2]])
     np.testing.assert_array_equal(a.dinputs, b.dinputs)
+
+
+def test_relu_backward_keeps_integer_gradients():
+    relu = ReLU()
+    relu.forward([[1, 2, -3, -4], [2, -7, -1, 3], [-1, 2, 5, -1]])
+    relu.backward(np.arange(1, 13).reshape(3, 4))
+    np.testing.assert_array_equal(relu.dinputs, [[1, 2, 0, 0], [5, 0, 0, 8], [0, 10, 11, 0]])
+
+
+def test_boolean_labels_are_classes_not_a_mask():
+    scores = np.array([[1.0, 2.0], [3.0, 1.0]])
+    by_bool = SoftMaxCategoricalCrossEntropy().forward(scores, np.array([True, False]))
+    by_int = SoftMaxCategoricalCrossEntropy().forward(scores, np.array([1, 0]))
+    assert by_bool == by_int
+
+
+def test_float64_biases_give_a_float64_output(spiral):
+    X, _ = spiral
+    layer = DenseLayer(2, 3)
+    layer.biases = np.array([[2.0, 3.0, 0.5]])  # float64, while weights and X are float32
+    layer.forward(X)
+    assert layer.output.dtype == np.float64
