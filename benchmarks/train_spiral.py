@@ -180,8 +180,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     columns = {
-        "engine": lambda: train_numpy(ENGINE, args.epochs),
-        "nnfs-style": lambda: train_numpy(BASELINE, args.epochs),
+        "engine": lambda epochs=args.epochs: train_numpy(ENGINE, epochs),
+        "nnfs-style": lambda epochs=args.epochs: train_numpy(BASELINE, epochs),
     }
     if importlib.util.find_spec("torch") is None:
         print("torch: not installed, column skipped (pip install torch to add it)\n")
@@ -190,8 +190,10 @@ def main(argv=None):
 
         torch.set_num_threads(args.torch_threads)
         print(f"torch {torch.__version__}, CPU, eager mode, {torch.get_num_threads()} threads\n")
-        columns["torch"] = lambda: train_torch(args.epochs)
+        columns["torch"] = lambda epochs=args.epochs: train_torch(epochs)
 
+    for run in columns.values():  # warm-up, untimed: first calls load and prepare kernels
+        run(epochs=21)
     results = best_of(args.repeat, columns)
 
     print(f"{args.epochs} epochs of chapter 10's spiral model (best of {args.repeat})\n")
