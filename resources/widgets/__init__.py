@@ -1,5 +1,6 @@
 """The book's interactive explorers (anywidgets whose logic runs in the browser)."""
 
 from resources.widgets.neuron_explorer import NeuronExplorer as NeuronExplorer
+from resources.widgets.optimizer_explorer import OptimizerExplorer as OptimizerExplorer
 from resources.widgets.relu_pieces import ReluPiecesExplorer as ReluPiecesExplorer
 from resources.widgets.tangent_explorer import TangentExplorer as TangentExplorer
