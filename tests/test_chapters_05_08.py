@@ -314,7 +314,7 @@ def test_ch8_derived_gradients_numerically(f, gradient):
     for _ in range(10):
         point = rng.uniform(-2, 2, size=3)
         numerical = central_difference(f, point)  # unused trailing inputs get partial 0
-        expected = np.zeros(3)
+        expected = np.zeros(3, dtype=np.float64)
         expected[: len(gradient(point))] = gradient(point)
         np.testing.assert_allclose(numerical, expected, rtol=1e-6, atol=1e-8)
 
@@ -335,7 +335,8 @@ B = -0.5
 
 
 def neuron(parameters):
-    return max(np.dot(parameters[0:3], parameters[3:6]) + parameters[6], 0.0)
+    # np.sum of the products, not np.dot: other tests' nnfs.init() makes np.dot float32.
+    return max(float(np.sum(parameters[0:3] * parameters[3:6])) + parameters[6], 0.0)
 
 
 def test_ch8_neuron_gradient(ch8):
@@ -346,7 +347,7 @@ def test_ch8_neuron_gradient(ch8):
     np.testing.assert_allclose(db, 1.0, rtol=1e-7)
 
     text = output_of(ch8, "out-neuron")
-    z = np.dot(X, W) + B
+    z = float(np.sum(X * W)) + B
     np.testing.assert_allclose(value_after(text, "z ="), z)
     np.testing.assert_allclose(numbers_in(text)[1], max(z, 0))
     np.testing.assert_allclose(numbers_in(text.splitlines()[1]), dw, rtol=1e-6)
@@ -379,7 +380,7 @@ def test_ch8_engine_neuron_matches_numerical_gradient(ch8):
 
 def test_ch8_dead_neuron(ch8):
     text = output_of(ch8, "out-dead-neuron")
-    np.testing.assert_allclose(value_after(text, "z ="), np.dot(X, W) - 5.0)
+    np.testing.assert_allclose(value_after(text, "z ="), float(np.sum(X * W)) - 5.0)
     assert numbers_in(text)[1:] == [0.0] * 7
 
 
