@@ -1,0 +1,3 @@
+"""The book's interactive explorers (anywidgets whose logic runs in the browser)."""
+
+from resources.widgets.checkpoint_explorer import CheckpointExplorer as CheckpointExplorer
