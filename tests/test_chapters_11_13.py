@@ -521,3 +521,97 @@ def test_checkpoint_explorer_rejects_bad_input():
         CheckpointExplorer([0], [good], np.zeros((5, 3)), y, X, y)
     with pytest.raises(ValueError, match="labels"):
         CheckpointExplorer([0], [good], X, y + 3, X, y)
+
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+STAND_IN_PAGE = """<!doctype html><html><head><link rel="stylesheet" href="explorer.css"></head>
+<body><div id="host"></div><script type="module">
+import widget from "./explorer.mjs";
+const state = await (await fetch("state.json")).json();
+const handlers = {};
+window.model = {
+  get: (key) => state[key],
+  set: (key, value) => {
+    state[key] = value;
+    (handlers["change:" + key] || []).forEach((f) => f());
+  },
+  save_changes: () => {},
+  on: (event, f) => (handlers[event] ||= []).push(f),
+  off: () => {},
+};
+widget.render({ model: window.model, el: document.getElementById("host") });
+window.rendered = true;
+</script></body></html>"""
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")
+def test_checkpoint_explorer_renders_and_follows_the_slider(tmp_path):
+    """render() in Chromium with a stand-in model: the readout matches the engine."""
+    import functools
+    import http.server
+    import threading
+
+    playwright = pytest.importorskip("playwright.sync_api")
+    explorer = _random_explorer(seed=4, hidden=16, n_checkpoints=4)
+    state = {
+        name: getattr(explorer, name)
+        for name in (
+            "epochs",
+            "checkpoints",
+            "train_points",
+            "train_labels",
+            "test_points",
+            "test_labels",
+            "index",
+            "show_test",
+        )
+    }
+    (tmp_path / "state.json").write_text(json.dumps(state))
+    (tmp_path / "index.html").write_text(STAND_IN_PAGE)
+    (tmp_path / "favicon.ico").write_bytes(b"")
+    shutil.copy(EXPLORER_JS, tmp_path / "explorer.mjs")
+    shutil.copy(EXPLORER_JS.with_suffix(".css"), tmp_path / "explorer.css")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    errors = []
+    try:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--no-first-run",
+                ],
+            )
+            page = browser.new_page()
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(f"http://127.0.0.1:{server.server_port}/index.html")
+            page.wait_for_function("window.rendered === true")
+            for index in (0, 3, 1):
+                page.fill("[data-testid=ckpt-slider]", str(index))
+                page.dispatch_event("[data-testid=ckpt-slider]", "input")
+                assert page.evaluate("window.model.get('index')") == index
+                engine = explorer.evaluate(index)
+                shown = {
+                    key: float(page.inner_text(f"[data-testid=ckpt-{key.replace('_', '-')}]"))
+                    for key in ("train-acc", "train-loss", "test-acc", "test-loss")
+                }
+                assert shown["test-loss"] == pytest.approx(engine["test_loss"], abs=6e-4)
+                assert shown["train-loss"] == pytest.approx(engine["train_loss"], abs=6e-4)
+                assert shown["test-acc"] == pytest.approx(engine["test_accuracy"], abs=6e-4)
+                assert shown["train-acc"] == pytest.approx(engine["train_accuracy"], abs=6e-4)
+                epoch = page.inner_text("[data-testid=ckpt-epoch]")
+                assert numbers_in(epoch) == [explorer.epochs[index]]
+            page.click("[data-testid=ckpt-show-test]")
+            assert page.evaluate("window.model.get('show_test')") is False
+            assert page.locator("[data-testid=ckpt-curve] path").count() == 2
+            browser.close()
+    finally:
+        server.shutdown()
+    assert errors == []

@@ -202,7 +202,7 @@ function render({ model, el }) {
   function drawChart(d, index) {
     while (chart.firstChild) chart.removeChild(chart.firstChild);
     const left = 46;
-    const right = 350;
+    const right = 330;
     const top = 24;
     const bottom = SIZE - 36;
     const losses = cache.flatMap((c) => [c.train.loss, c.test.loss]);
@@ -228,7 +228,7 @@ function render({ model, el }) {
     chart.appendChild(svgElement("line", { x1: marker, y1: top, x2: marker, y2: bottom, stroke: "#444", "stroke-dasharray": "4 3" }));
     for (const [value, anchor, x, y] of [
       ["0", "middle", left, bottom + 16],
-      [String(lastEpoch), "middle", right, bottom + 16],
+      [String(lastEpoch), "end", right, bottom + 16],
       ["epoch", "middle", (left + right) / 2, bottom + 30],
       ["0", "end", left - 4, bottom + 4],
       [maxLoss.toFixed(2), "end", left - 4, top + 4],
