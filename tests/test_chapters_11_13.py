@@ -107,7 +107,8 @@ def ch12(executed):
 
 
 def test_ch12_best_of_many_guessers_is_optimistic(ch12):
-    true_acc, mean_acc, chosen_acc, fresh_acc = numbers_in(output_of(ch12, "out-selection"))
+    lines = rows(output_of(ch12, "out-selection"))
+    true_acc, mean_acc, chosen_acc, fresh_acc = (line[-1] for line in lines)
     np.testing.assert_allclose(true_acc, 1 / 3, atol=5e-4)
     # 50 guessers: the mean stays near 1/3 (standard error of the mean about 0.005) ...
     assert abs(mean_acc - 1 / 3) < 0.02
@@ -209,6 +210,11 @@ def test_ch13_unscaled_millimetres_stall_and_scaling_recovers(ch13):
     assert unscaled[1] <= 0.5, "in millimetres the network should barely learn"
     assert scaled[1] >= unscaled[1] + 0.2
     assert abs(scaled[1] - original[1]) <= 0.12
+    # (train acc, val acc, val loss, live neurons, 64): in millimetres the ReLUs die and the
+    # network can only predict the class frequencies, loss ln 3.
+    assert unscaled[3] <= 5 < scaled[3]
+    assert unscaled[4] == scaled[4] == 64
+    np.testing.assert_allclose(unscaled[2], np.log(3), atol=0.01)
 
 
 def test_ch13_augmentation_choice_comes_from_validation(ch13):
