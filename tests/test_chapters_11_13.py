@@ -217,6 +217,15 @@ def test_ch13_unscaled_millimetres_stall_and_scaling_recovers(ch13):
     np.testing.assert_allclose(unscaled[2], np.log(3), atol=0.01)
 
 
+def test_ch13_first_pass_in_millimetres_is_already_off_scale(ch13):
+    original, unscaled = rows(output_of(ch13, "out-first-pass"))
+    # (initial loss, mean |z|, the "1" of "layer 1", mean |dweights|)
+    np.testing.assert_allclose(original[0], np.log(3), atol=0.01)  # tiny weights: no opinion
+    assert unscaled[0] > np.log(3) + 0.2
+    assert unscaled[1] > 1000 * original[1]
+    assert unscaled[-1] > 1000 * original[-1]
+
+
 def test_ch13_augmentation_choice_comes_from_validation(ch13):
     lines = rows(output_of(ch13, "out-augment-search"))
     table, chosen = lines[:-1], lines[-1]
