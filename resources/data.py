@@ -4,6 +4,7 @@
   parts (for example training, validation and test data), chapter 12.
 * ``RangeScaler`` learns each feature's minimum and maximum from the training data and maps
   any data with that same rule onto a target range such as ``[-1, 1]``, chapter 13.
+* ``rotate(points, angles)`` turns 2-D points about the origin, the augmentation of chapter 13.
 
 Shapes follow the engine: ``X`` is (n_samples, n_features), ``y`` is (n_samples,) or
 (n_samples, n_classes).
@@ -13,7 +14,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["split_dataset", "RangeScaler"]
+__all__ = ["split_dataset", "RangeScaler", "rotate"]
 
 
 def _features(X, name):
@@ -115,3 +116,23 @@ class RangeScaler:
 
     def fit_transform(self, X):
         return self.fit(X).transform(X)
+
+
+def rotate(points, angles):
+    """Rotate each 2-D point about the origin by its own angle (radians, counter-clockwise).
+
+    ``points`` is (n, 2), ``angles`` is (n,) or a single number; returns (n, 2):
+    ``x1' = cos(a) x1 - sin(a) x2`` and ``x2' = sin(a) x1 + cos(a) x2``.
+    """
+    points = _features(points, "points")
+    if points.shape[1] != 2:
+        raise ValueError(f"points must have shape (n, 2), got {points.shape}")
+    angles = np.asarray(angles)
+    if not np.issubdtype(angles.dtype, np.number):
+        raise TypeError(f"angles must be numbers, got dtype {angles.dtype}")
+    angles = np.broadcast_to(angles, (points.shape[0],)) if angles.ndim == 0 else angles
+    if angles.shape != (points.shape[0],):
+        raise ValueError(f"need one angle per point ({points.shape[0]}), got {angles.shape}")
+    cos, sin = np.cos(angles), np.sin(angles)
+    x1, x2 = points[:, 0], points[:, 1]
+    return np.column_stack([cos * x1 - sin * x2, sin * x1 + cos * x2])

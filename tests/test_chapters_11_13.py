@@ -630,3 +630,152 @@ def test_checkpoint_explorer_renders_and_follows_the_slider(tmp_path):
     finally:
         server.shutdown()
     assert errors == []
+
+
+# ---------------------------------------------------------------------------
+# The augmentation explorer (chapter 13)
+# ---------------------------------------------------------------------------
+
+AUGMENTATION_JS = ROOT / "resources" / "widgets" / "augmentation_explorer.js"
+
+
+def _augmentation_explorer(**kwargs):
+    from resources.widgets import AugmentationExplorer
+
+    rng = np.random.default_rng(21)
+    X = rng.uniform(-1, 1, (30, 2))
+    return AugmentationExplorer(X, rng.integers(0, 3, 30), **kwargs)
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+def test_augmentation_explorer_js_agrees_with_resources_data(tmp_path):
+    module = tmp_path / "augmentation_explorer.mjs"
+    shutil.copy(AUGMENTATION_JS, module)
+    explorer = _augmentation_explorer(max_copies=6, copies=6)
+    settings_grid = [(s, k) for s in (0.0, 0.1, 0.575, 1.0, 2.0) for k in (0, 1, 6)]
+    payload = {
+        "points": explorer.points,
+        "labels": explorer.labels,
+        "unit": explorer.unit_angles,
+        "grid": settings_grid,
+    }
+    (tmp_path / "payload.json").write_text(json.dumps(payload))
+    script = tmp_path / "run.mjs"
+    script.write_text(
+        f"""
+import {{ readFileSync }} from "node:fs";
+const m = await import({json.dumps(module.as_uri())});
+const c = JSON.parse(readFileSync({json.dumps(str(tmp_path / "payload.json"))}, "utf8"));
+const out = c.grid.map(([s, k]) => ({{
+  augmented: m.augment(c.points, c.labels, c.unit, s, k),
+  share: m.shareBeyond(c.unit, s, k),
+}}));
+console.log(JSON.stringify({{ halfGap: m.HALF_GAP, out }}));
+"""
+    )
+    result = subprocess.run([NODE, str(script)], capture_output=True, text=True, check=True)
+    browser = json.loads(result.stdout)
+    from resources.widgets.augmentation_explorer import HALF_GAP
+
+    np.testing.assert_allclose(browser["halfGap"], HALF_GAP, rtol=1e-15)
+    np.testing.assert_allclose(2 * HALF_GAP, (20 - 6 * np.pi), rtol=1e-15)
+    for (s, k), js in zip(settings_grid, browser["out"], strict=True):
+        explorer.angle_std, explorer.copies = s, k
+        X_aug, y_aug = explorer.augmented()
+        np.testing.assert_allclose(js["augmented"]["points"], X_aug, rtol=1e-12, atol=1e-14)
+        assert js["augmented"]["labels"] == y_aug.tolist()
+        assert js["share"] == pytest.approx(explorer.share_beyond(), abs=1e-12)
+
+
+def test_augmentation_explorer_python_side():
+    explorer = _augmentation_explorer(angle_std=0.3, copies=2, seed=5)
+    X = np.array(explorer.points)
+    unit = np.random.default_rng(5).standard_normal((10, len(X)))
+    X_aug, y_aug = explorer.augmented()
+    assert X_aug.shape == (90, 2) and y_aug.shape == (90,)
+    # Rotation by hand: x1' = cos a x1 - sin a x2, x2' = sin a x1 + cos a x2.
+    a = 0.3 * unit[1]
+    expected = np.column_stack(
+        [np.cos(a) * X[:, 0] - np.sin(a) * X[:, 1], np.sin(a) * X[:, 0] + np.cos(a) * X[:, 1]]
+    )
+    np.testing.assert_allclose(X_aug[60:], expected, rtol=1e-12)
+    np.testing.assert_allclose(np.hypot(*X_aug.T), np.tile(np.hypot(*X.T), 3))
+    assert explorer.share_beyond() == pytest.approx(
+        np.mean(np.abs(0.3 * unit[:2]) > 0.575), abs=0.01
+    )
+    with pytest.raises(Exception, match="copies must lie"):
+        explorer.copies = 11
+    with pytest.raises(Exception, match="angle_std must be"):
+        explorer.angle_std = -0.1
+    with pytest.raises(ValueError, match="shape"):
+        _augmentation_explorer().__class__(np.zeros((3, 3)), [0, 1, 2])
+
+
+def test_rotate_rejects_bad_input():
+    from resources.data import rotate
+
+    with pytest.raises(ValueError, match="one angle per point"):
+        rotate(np.zeros((3, 2)), [0.1, 0.2])
+    with pytest.raises(ValueError, match="shape"):
+        rotate(np.zeros((3, 3)), 0.1)
+    with pytest.raises(TypeError):
+        rotate(np.zeros((3, 2)), ["a", "b", "c"])
+    np.testing.assert_allclose(rotate([[1.0, 0.0]], np.pi / 2), [[0.0, 1.0]], atol=1e-15)
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")
+def test_augmentation_explorer_renders_and_follows_the_sliders(tmp_path):
+    import functools
+    import http.server
+    import threading
+
+    playwright = pytest.importorskip("playwright.sync_api")
+    explorer = _augmentation_explorer(angle_std=0.25, copies=7)
+    state = {
+        name: getattr(explorer, name)
+        for name in ("points", "labels", "unit_angles", "angle_std", "copies")
+    }
+    (tmp_path / "state.json").write_text(json.dumps(state))
+    (tmp_path / "index.html").write_text(STAND_IN_PAGE)
+    (tmp_path / "favicon.ico").write_bytes(b"")
+    shutil.copy(AUGMENTATION_JS, tmp_path / "explorer.mjs")
+    shutil.copy(AUGMENTATION_JS.with_suffix(".css"), tmp_path / "explorer.css")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    errors = []
+    try:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--no-first-run",
+                ],
+            )
+            page = browser.new_page()
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(f"http://127.0.0.1:{server.server_port}/index.html")
+            page.wait_for_function("window.rendered === true")
+            for std, copies in [(0.25, 7), (1.0, 3), (2.0, 10), (0.0, 0)]:
+                page.fill("[data-testid=aug-std]", str(std))
+                page.dispatch_event("[data-testid=aug-std]", "input")
+                page.fill("[data-testid=aug-copies]", str(copies))
+                page.dispatch_event("[data-testid=aug-copies]", "input")
+                explorer.angle_std, explorer.copies = std, copies
+                assert page.evaluate("window.model.get('copies')") == copies
+                count = int(page.inner_text("[data-testid=aug-count]"))
+                assert count == len(explorer.augmented()[1])
+                share = numbers_in(page.inner_text("[data-testid=aug-share]"))[0]
+                assert share == pytest.approx(100 * explorer.share_beyond(), abs=0.051)
+                circles = page.locator("[data-testid=aug-picture] circle").count()
+                assert circles == count
+            browser.close()
+    finally:
+        server.shutdown()
+    assert errors == []
