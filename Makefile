@@ -1,15 +1,36 @@
 # The README's two commands. Run them inside a virtual environment (Python 3.11 or newer).
 PYTHON ?= python
+NPM ?= npm
+# Jupyter Book 1.x has no `python -m jupyter_book`; call its command-line entry point directly.
+JUPYTER_BOOK = $(PYTHON) -c "import sys; from jupyter_book.cli.main import main; sys.exit(main())"
+# Root runs apt-get itself; anyone else goes through sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: book test
+.PHONY: book test assets node chromium
 
-# Install what a reader needs, then build the HTML book into _build/html (strict: any failing
-# cell or warning fails the build).
+# Install what a reader needs, fetch the site's own copies of MathJax and the widget scripts,
+# then build the HTML book into _build/html (strict: any failing cell or warning fails it).
 book:
 	$(PYTHON) -m pip install -r requirements.txt
-	$(PYTHON) -m jupyter_book build --warningiserror --keep-going .
+	$(MAKE) assets
+	$(JUPYTER_BOOK) build --warningiserror --keep-going .
 
-# Install what the tests need, then run them all (they include their own strict build).
+# Install what the tests need (Python packages, the site's front-end files, a browser), then run
+# them all (they include their own strict build and open every page in Chromium).
 test:
 	$(PYTHON) -m pip install -r requirements-dev.txt
+	$(MAKE) assets chromium
 	$(PYTHON) -m pytest
+
+# The pinned front-end files the site serves itself (package-lock.json), copied into
+# site-assets/vendor/ for html_extra_path. Needs the Python requirements (anywidget) first.
+assets: node
+	$(NPM) ci --no-audit --no-fund --ignore-scripts
+	$(PYTHON) scripts/site_assets.py
+
+node:
+	@command -v $(NPM) >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y nodejs npm; }
+
+# The browser tests drive Debian's Chromium through Playwright.
+chromium:
+	@[ -x /usr/bin/chromium ] || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }

@@ -57,7 +57,8 @@ def _as_batch(values, name, width=None):
     if not np.issubdtype(array.dtype, np.floating):
         array = array.astype(np.float64)
     if np.isnan(array).any():
-        raise ValueError(f"{name} contains NaN")
+        count = int(np.isnan(array).sum())
+        raise ValueError(f"{name} must be numbers, not NaN: got {count} NaN of {array.size} values")
     return array
 
 
@@ -248,7 +249,8 @@ class SoftMaxCategoricalCrossEntropy:
         dvalues = _check_gradient(dvalues, _shape(self.output), "SoftMaxCategoricalCrossEntropy")
         n_samples, n_classes = dvalues.shape
         labels = _sparse_labels(y_true, n_samples, n_classes)
-        self.dinputs = dvalues.copy()
+        # A float copy: integer dvalues (e.g. one-hot-like lists) must not make the divide fail.
+        self.dinputs = dvalues.astype(np.result_type(dvalues.dtype, np.float32), copy=True)
         self.dinputs[np.arange(n_samples), labels] -= 1
         self.dinputs /= n_samples
 

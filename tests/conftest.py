@@ -1,20 +1,55 @@
-"""Shared fixtures: one strict build of the whole book per test session.
+"""Shared fixtures: one strict build of the whole book per test session, and a browser.
 
 The build executes every notebook in a fresh kernel (``execute_notebooks: force``) and fails
 on any cell error or Sphinx warning. Tests of a chapter's numbers read the executed copies in
 ``_build/jupyter_execute``, so each notebook runs once per session, not once per test.
+
+Browser tests use ``site_url`` (the built HTML served on 127.0.0.1) and ``offline_page``: a
+Chromium page that refuses every request leaving the machine and records refused requests,
+failed loads and console errors.
 """
 
+import functools
+import http.server
 import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
+SITE_ASSETS = ROOT / "site-assets"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+# Jupyter Book 1.x has no ``python -m jupyter_book``; call its command-line entry point.
+JUPYTER_BOOK = [
+    sys.executable,
+    "-c",
+    "import sys; from jupyter_book.cli.main import main; sys.exit(main())",
+]
+
+
+def _ensure_site_assets():
+    """The site's own MathJax and widget scripts (``make assets``), made if missing."""
+    if (SITE_ASSETS / "vendor" / "VERSIONS.json").exists():
+        return
+    if not (ROOT / "node_modules").exists():
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"], cwd=ROOT, check=True
+        )
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "site_assets.py")], check=True)
 
 
 def _copy_sources(destination):
@@ -29,30 +64,26 @@ def _copy_sources(destination):
         ".pytest_cache",
         ".ruff_cache",
         "*.egg-info",
+        "site-assets",
     )
     shutil.copytree(ROOT, destination, ignore=ignore)
-    assets = ROOT / "node_modules"
-    if assets.exists():
-        (destination / "node_modules").symlink_to(assets)
+    for folder in ("node_modules", "site-assets"):
+        if (ROOT / folder).exists():
+            (destination / folder).symlink_to(ROOT / folder)
 
 
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory):
     """Build a copy of the book strictly; return the folder that holds ``_build``."""
+    _ensure_site_assets()
     source = tmp_path_factory.mktemp("book") / "src"
     _copy_sources(source)
     env = dict(os.environ, PYTHONPATH=str(source))
-    command = [
-        sys.executable,
-        "-m",
-        "jupyter_book",
-        "build",
-        "--warningiserror",
-        "--keep-going",
-        str(source),
-    ]
+    command = [*JUPYTER_BOOK, "build", "--warningiserror", "--keep-going", str(source)]
+    started = time.perf_counter()
     result = subprocess.run(command, cwd=source, env=env, capture_output=True, text=True)
-    log = result.stdout + result.stderr
+    seconds = time.perf_counter() - started
+    log = result.stdout + result.stderr + f"\n[the strict build took {seconds:.1f} s]\n"
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "build.log").write_text(log)
     if result.returncode != 0:
@@ -66,3 +97,88 @@ def executed(built_book):
     from tests.notebooks import load_executed
 
     return lambda name: load_executed(built_book, name)
+
+
+# -- the built site in a real browser -------------------------------------------------------
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_url(built_book):
+    """The built HTML book served over HTTP on 127.0.0.1; the URL of its root, ending in ``/``."""
+    handler = functools.partial(_QuietHandler, directory=str(built_book / "_build" / "html"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (Debian's ``/usr/bin/chromium``, or ``$CHROMIUM``) via Playwright."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class PageLog:
+    """What went wrong while a page loaded: refused requests, failed loads, console errors."""
+
+    def __init__(self):
+        self.refused = []
+        self.failed = []
+        self.errors = []
+
+    def problems(self):
+        return (
+            [f"refused request to {url}" for url in self.refused]
+            + [f"failed load {entry}" for entry in self.failed]
+            + [f"console error: {text}" for text in self.errors]
+        )
+
+
+def _is_loopback(url):
+    return urlsplit(url).hostname in {"127.0.0.1", "localhost", "::1"}
+
+
+@pytest.fixture
+def offline_page(browser, site_url):
+    """A fresh page that may only talk to 127.0.0.1; ``page.log`` is its ``PageLog``."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    log = PageLog()
+
+    def route(request_route):
+        url = request_route.request.url
+        if _is_loopback(url):
+            request_route.continue_()
+        else:
+            log.refused.append(url)
+            request_route.abort("blockedbyclient")
+
+    def on_response(response):
+        if response.status >= 400:
+            log.failed.append(f"{response.status} {response.url}")
+
+    def on_console(message):
+        if message.type == "error":
+            where = message.location.get("url", "")
+            log.errors.append(f"{message.text} ({where})" if where else message.text)
+
+    page.route("**/*", route)
+    page.on("response", on_response)
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: log.errors.append(f"uncaught: {error}"))
+    page.log = log
+    yield page
+    context.close()

@@ -1,0 +1,171 @@
+"""The neuron explorer of chapter 9: one neuron ``y = ReLU(w . x + b)`` to poke at.
+
+Two parts work together:
+
+* ``NeuronGraph``, an anywidget whose JavaScript (``neuron_explorer.js``) draws the neuron as a
+  computational graph, shows the value and the gradient on every edge, and owns the
+  *Take a step* and *Reset* buttons. Its arithmetic runs in the browser, so the explorer also
+  works on the static HTML page, where no Python kernel is running.
+* ``NeuronExplorer``, a ``VBox`` that puts ipywidgets sliders for ``w0``, ``w1``, ``w2``, ``b``
+  and the learning rate above the graph. Each slider is tied to the graph twice: by
+  ``jslink`` (in the browser, also on a static page) and by ``link`` (in Python), so both sides
+  always agree.
+
+From Python, ``output``, ``gradients()`` and ``step()`` use the book's engine
+(``DenseLayer``, ``ReLU``, ``SGD`` from ``resources.classes``), which is the reference the
+JavaScript is tested against.
+"""
+
+import pathlib
+
+import anywidget
+import ipywidgets as widgets
+import numpy as np
+import traitlets
+
+from resources.classes import SGD, DenseLayer, ReLU
+
+X = (1.0, -2.0, 3.0)
+W_START = (-3.0, -1.0, 2.0)
+B_START = 1.0
+LR_START = 0.001
+PARAMETERS = ("w0", "w1", "w2", "b")
+
+
+class NeuronGraph(anywidget.AnyWidget):
+    """The drawn neuron: inputs ``x``, weights ``w0..w2``, bias ``b``, learning rate ``lr``."""
+
+    _esm = pathlib.Path(__file__).with_name("neuron_explorer.js")
+
+    x = traitlets.List(traitlets.Float(), default_value=list(X)).tag(sync=True)
+    w0 = traitlets.Float(W_START[0]).tag(sync=True)
+    w1 = traitlets.Float(W_START[1]).tag(sync=True)
+    w2 = traitlets.Float(W_START[2]).tag(sync=True)
+    b = traitlets.Float(B_START).tag(sync=True)
+    lr = traitlets.Float(LR_START).tag(sync=True)
+    steps = traitlets.Int(0).tag(sync=True)
+    # Where Reset returns to.
+    w_init = traitlets.List(traitlets.Float(), default_value=list(W_START)).tag(sync=True)
+    b_init = traitlets.Float(B_START).tag(sync=True)
+
+
+def _layer_with(weights, bias):
+    """A ``DenseLayer(3, 1)`` holding these parameters, leaving NumPy's random state untouched."""
+    state = np.random.get_state()
+    layer = DenseLayer(3, 1)
+    np.random.set_state(state)
+    layer.weights = np.array(weights, dtype=np.float64).reshape(3, 1)
+    layer.biases = np.array([[bias]], dtype=np.float64)
+    return layer
+
+
+class NeuronExplorer(widgets.VBox):
+    """Sliders for the neuron's parameters above its computational graph.
+
+    ``sliders`` maps ``"w0"``, ``"w1"``, ``"w2"``, ``"b"`` and ``"lr"`` to the slider widgets;
+    ``graph`` is the ``NeuronGraph``.
+    """
+
+    def __init__(self, weights=W_START, bias=B_START, learning_rate=LR_START, **kwargs):
+        weights = [float(w) for w in weights]
+        if len(weights) != 3:
+            raise ValueError(f"the neuron has 3 weights, got {len(weights)}")
+        bias = float(bias)
+        self.graph = NeuronGraph(
+            w0=weights[0],
+            w1=weights[1],
+            w2=weights[2],
+            b=bias,
+            lr=float(learning_rate),
+            w_init=weights,
+            b_init=bias,
+        )
+        style = {"description_width": "3em"}
+        layout = widgets.Layout(width="420px")
+        self.sliders = {
+            name: widgets.FloatSlider(
+                value=getattr(self.graph, name),
+                min=-5.0,
+                max=5.0,
+                step=0.001,
+                readout_format=".3f",
+                description=name,
+                continuous_update=True,
+                style=style,
+                layout=layout,
+            )
+            for name in PARAMETERS
+        }
+        self.sliders["lr"] = widgets.FloatLogSlider(
+            value=float(learning_rate),
+            base=10,
+            min=-4,
+            max=-1,
+            step=0.1,
+            readout_format=".4f",
+            description="lr",
+            style=style,
+            layout=layout,
+        )
+        self._links = []
+        for name, slider in self.sliders.items():
+            # In the browser (works on a static page too) ...
+            self._links.append(widgets.jslink((slider, "value"), (self.graph, name)))
+            # ... and in Python, so that both sides agree in a live kernel.
+            self._links.append(widgets.link((slider, "value"), (self.graph, name)))
+        super().__init__(children=[*self.sliders.values(), self.graph], **kwargs)
+
+    # -- the engine's view of the neuron ------------------------------------------------------
+
+    @property
+    def weights(self):
+        return [self.graph.w0, self.graph.w1, self.graph.w2]
+
+    @property
+    def bias(self):
+        return self.graph.b
+
+    def _run(self):
+        """Forward and backward through the engine, with an incoming gradient of 1.0."""
+        layer = _layer_with(self.weights, self.bias)
+        relu = ReLU()
+        layer.forward(np.array([X]))
+        relu.forward(layer.output)
+        relu.backward(np.ones_like(relu.output))
+        layer.backward(relu.dinputs)
+        return layer, relu
+
+    @property
+    def output(self):
+        """The neuron's output ``ReLU(w . x + b)``, computed by the engine."""
+        _, relu = self._run()
+        return float(relu.output[0, 0])
+
+    def gradients(self):
+        """``{"dw0", "dw1", "dw2", "db"}``: the output's gradient, from the engine's backward."""
+        layer, _ = self._run()
+        dw = layer.dweights[:, 0]
+        return {
+            "dw0": float(dw[0]),
+            "dw1": float(dw[1]),
+            "dw2": float(dw[2]),
+            "db": float(layer.dbiases[0, 0]),
+        }
+
+    def step(self):
+        """One step of the engine's SGD at the current learning rate; returns the new output."""
+        layer, _ = self._run()
+        SGD(learning_rate=self.graph.lr).update_params(layer)
+        with self.graph.hold_sync():
+            self.graph.w0, self.graph.w1, self.graph.w2 = (float(w) for w in layer.weights[:, 0])
+            self.graph.b = float(layer.biases[0, 0])
+            self.graph.steps += 1
+        return self.output
+
+    def reset(self):
+        """Back to the starting weights and bias."""
+        with self.graph.hold_sync():
+            self.graph.w0, self.graph.w1, self.graph.w2 = self.graph.w_init
+            self.graph.b = self.graph.b_init
+            self.graph.steps = 0
+        return self.output

@@ -1,0 +1,234 @@
+"""The ReLU-pieces explorer: the in-browser JS and the engine-backed Python side agree.
+
+The JS module is imported under Node (its pure functions are named exports) and evaluated on a
+set of parameter settings; the Python class computes the same settings with ``DenseLayer`` and
+``ReLU`` from the engine. Further tests drive the Python side as a reader would.
+"""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from resources.classes import DenseLayer, ReLU
+from resources.widgets import ReluPiecesExplorer
+from resources.widgets.relu_pieces import plot_grid, preset_params, sample_grid
+
+ROOT = Path(__file__).resolve().parents[1]
+JS = ROOT / "resources" / "widgets" / "relu_pieces.js"
+NODE = shutil.which("node")
+
+NODE_SCRIPT = """
+import { readFileSync } from "node:fs";
+const m = await import(process.argv[2]);
+const settings = JSON.parse(readFileSync(0, "utf8"));
+const results = settings.map(({ params, xs, n_error }) => ({
+  output: m.networkOutput(params, xs),
+  pieces: m.neuronPieces(params, xs),
+  mse: m.meanSquaredError(params, n_error),
+  kinks: params.w1.map((w, j) => m.kinkOf(w, params.b1[j])),
+}));
+const presets = {};
+for (const k of [1, 2, 3, 5, 8, 16]) {
+  presets[k] = { sine: m.presetParams("sine", k), zero: m.presetParams("zero", k) };
+}
+const grids = { sample: m.sampleGrid(7), plot: m.plotGrid(5) };
+process.stdout.write(JSON.stringify({ results, presets, grids }));
+"""
+
+
+def _settings():
+    """Parameter settings: the presets, edge cases and random networks of several sizes."""
+    rng = np.random.default_rng(42)
+    xs = list(np.linspace(-0.25, 1.25, 61))  # also outside [0, 1], where pieces keep going
+    settings = [
+        {"params": preset_params("sine", 8), "xs": xs, "n_error": 1000},
+        {"params": preset_params("zero", 8), "xs": xs, "n_error": 200},
+        {"params": {"w1": [0.0], "b1": [0.7], "w2": [2.0], "b2": -0.3}, "xs": xs, "n_error": 50},
+        {
+            "params": {"w1": [-2.0, 3.0], "b1": [1.0, -1.5], "w2": [1.5, -0.5], "b2": 0.25},
+            "xs": xs,
+            "n_error": 333,
+        },
+    ]
+    for k in (1, 3, 8, 16):
+        params = {
+            "w1": list(rng.uniform(-8, 8, k)),
+            "b1": list(rng.uniform(-8, 8, k)),
+            "w2": list(rng.uniform(-8, 8, k)),
+            "b2": float(rng.uniform(-2, 2)),
+        }
+        settings.append({"params": params, "xs": xs, "n_error": 1000})
+    return settings
+
+
+@pytest.fixture(scope="module")
+def js_results(tmp_path_factory):
+    if NODE is None:
+        pytest.skip("node is not installed")
+    folder = tmp_path_factory.mktemp("relu_js")
+    module = folder / "relu_pieces.mjs"
+    module.write_text(JS.read_text())
+    script = folder / "run.mjs"
+    script.write_text(NODE_SCRIPT)
+    settings = _settings()
+    done = subprocess.run(
+        [NODE, str(script), module.as_uri()],
+        input=json.dumps(settings),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return settings, json.loads(done.stdout)
+
+
+def _explorer_for(params, n_error=1000):
+    explorer = ReluPiecesExplorer(n_hidden=len(params["w1"]), preset="zero", n_error=n_error)
+    explorer.w1, explorer.b1, explorer.w2 = params["w1"], params["b1"], params["w2"]
+    explorer.b2 = params["b2"]
+    return explorer
+
+
+def test_js_and_engine_agree_on_every_setting(js_results):
+    settings, js = js_results
+    assert len(js["results"]) == len(settings)
+    for setting, result in zip(settings, js["results"], strict=True):
+        explorer = _explorer_for(setting["params"], setting["n_error"])
+        xs = np.array(setting["xs"])
+        np.testing.assert_allclose(result["output"], explorer.output(xs), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(
+            np.array(result["pieces"]).T, explorer.pieces(xs), rtol=1e-12, atol=1e-12
+        )
+        np.testing.assert_allclose(result["mse"], explorer.mse(), rtol=1e-12)
+        assert [k is None for k in result["kinks"]] == [k is None for k in explorer.kinks()]
+        np.testing.assert_allclose(
+            [k for k in result["kinks"] if k is not None],
+            [k for k in explorer.kinks() if k is not None],
+        )
+
+
+def test_js_and_python_presets_and_grids_agree(js_results):
+    _, js = js_results
+    for k, presets in js["presets"].items():
+        for name in ("sine", "zero"):
+            py = preset_params(name, int(k))
+            for key in ("w1", "b1", "w2"):
+                np.testing.assert_allclose(presets[name][key], py[key], atol=1e-12)
+            np.testing.assert_allclose(presets[name]["b2"], py["b2"], atol=1e-12)
+    np.testing.assert_allclose(js["grids"]["sample"], sample_grid(7)[:, 0])
+    np.testing.assert_allclose(js["grids"]["plot"], plot_grid(5)[:, 0])
+
+
+def test_engine_mirror_is_the_engine():
+    """The Python side equals an explicit DenseLayer -> ReLU -> DenseLayer forward pass."""
+    explorer = ReluPiecesExplorer(n_hidden=8, preset="sine")
+    explorer.set_neuron(2, w1=-1.5, b1=0.4, w2=2.5)
+    x = sample_grid(100)
+    hidden, relu, out = DenseLayer(1, 8), ReLU(), DenseLayer(8, 1)
+    hidden.weights = np.array([explorer.w1])
+    hidden.biases = np.array([explorer.b1])
+    out.weights = np.array([explorer.w2]).T
+    out.biases = np.array([[explorer.b2]])
+    hidden.forward(x)
+    relu.forward(hidden.output)
+    out.forward(relu.output)
+    np.testing.assert_allclose(explorer.output(x), out.output[:, 0])
+    np.testing.assert_allclose(explorer.pieces(x).sum(axis=1) + explorer.b2, out.output[:, 0])
+
+
+def test_hand_made_fit_joins_the_sine_points():
+    """The "sine" preset is the broken line through (j/k, sin(2 pi j/k)), for any k."""
+    for k in (2, 4, 8, 13):
+        explorer = ReluPiecesExplorer(n_hidden=k, preset="sine")
+        x = np.linspace(0, 1, 501)
+        knots = np.linspace(0, 1, k + 1)
+        np.testing.assert_allclose(
+            explorer.output(x), np.interp(x, knots, np.sin(2 * np.pi * knots)), atol=1e-12
+        )
+    # Eight pieces fit well; the error falls like 1/k^4 as the pieces shorten.
+    errors = [ReluPiecesExplorer(n_hidden=k).mse() for k in (4, 8, 16)]
+    assert errors[1] < 0.002
+    assert 10 < errors[0] / errors[1] < 20 and 10 < errors[1] / errors[2] < 20
+
+
+def test_driving_the_python_side():
+    explorer = ReluPiecesExplorer()
+    assert explorer.n_hidden == 8 and explorer.selected == 0
+    good = explorer.mse()
+    explorer.set_neuron(4, w2=-2.0)
+    assert explorer.selected == 4 and explorer.w2[4] == -2.0
+    assert explorer.mse() > 10 * good
+    explorer.set_neuron(4, w1=2.0, b1=-0.5)
+    assert explorer.kinks()[4] == pytest.approx(0.25)
+    explorer.load_preset("sine")
+    assert explorer.mse() == pytest.approx(good)
+    explorer.load_preset("zero")
+    np.testing.assert_array_equal(explorer.output(plot_grid(11)), np.zeros(11))
+    assert explorer.mse() == pytest.approx(0.5)  # the mean of sin^2 over a full period
+    explorer.b2 = 0.5
+    np.testing.assert_allclose(explorer.output(plot_grid(3)), 0.5)
+    assert explorer.mse() == pytest.approx(0.75)  # mean of (0.5 - sin)^2 = 0.25 + 0.5
+
+
+def test_synced_state_holds_what_the_page_needs():
+    explorer = ReluPiecesExplorer(n_hidden=3)
+    state = explorer.get_state()
+    for key in ("w1", "b1", "w2", "b2", "selected", "show_pieces", "n_plot", "n_error", "_esm"):
+        assert key in state, key
+    assert "export default { render }" in state["_esm"]
+    assert state["w1"] == [1.0, 1.0, 1.0]
+
+
+def test_the_reader_random_stream_is_untouched():
+    np.random.seed(123)
+    expected = np.random.rand(3)
+    np.random.seed(123)
+    ReluPiecesExplorer(n_hidden=5)
+    np.testing.assert_array_equal(np.random.rand(3), expected)
+
+
+@pytest.mark.parametrize(
+    ("make", "error"),
+    [
+        (lambda: ReluPiecesExplorer(n_hidden=0), ValueError),
+        (lambda: ReluPiecesExplorer(n_hidden=2.5), TypeError),
+        (lambda: ReluPiecesExplorer(n_hidden=True), TypeError),
+        (lambda: ReluPiecesExplorer(preset="cosine"), ValueError),
+        (lambda: setattr(ReluPiecesExplorer(), "w1", [1.0, 2.0]), ValueError),
+        (lambda: setattr(ReluPiecesExplorer(), "b1", [float("nan")] * 8), ValueError),
+        (lambda: setattr(ReluPiecesExplorer(), "selected", 8), ValueError),
+        (lambda: ReluPiecesExplorer().set_neuron(8, w1=1.0), ValueError),
+        (lambda: ReluPiecesExplorer().set_neuron("2", w1=1.0), TypeError),
+    ],
+)
+def test_bad_input_gives_a_clear_error(make, error):
+    with pytest.raises(error):
+        make()
+
+
+_value = st.floats(-8, 8, allow_nan=False)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(1, 6).flatmap(
+        lambda k: st.tuples(
+            st.lists(_value, min_size=k, max_size=k),
+            st.lists(_value, min_size=k, max_size=k),
+            st.lists(_value, min_size=k, max_size=k),
+            st.floats(-2, 2, allow_nan=False),
+        )
+    )
+)
+def test_output_is_the_sum_of_hinges(params):
+    """Any parameters: the engine-backed output is the formula of chapter 4, term by term."""
+    w1, b1, w2, b2 = params
+    explorer = _explorer_for({"w1": w1, "b1": b1, "w2": w2, "b2": b2})
+    x = np.linspace(-0.5, 1.5, 41)
+    formula = b2 + sum(v * np.maximum(0.0, w * x + b) for w, b, v in zip(w1, b1, w2, strict=True))
+    np.testing.assert_allclose(explorer.output(x), formula, rtol=1e-12, atol=1e-12)
