@@ -90,8 +90,9 @@ function svgElement(name, attributes) {
 function render({ model, el }) {
   const LO = -1.1;
   const HI = 1.1;
-  const SIZE = 320;
-  const CELLS = 110;
+  const SIZE = 300;
+  const CHART_WIDTH = 340;
+  const CELLS = 100;
 
   const root = document.createElement("div");
   root.className = "ckpt-explorer";
@@ -145,9 +146,9 @@ function render({ model, el }) {
   canvas.dataset.testid = "ckpt-regions";
   canvas.setAttribute("aria-label", "decision regions with data points");
   const chart = svgElement("svg", {
-    width: 360,
+    width: CHART_WIDTH,
     height: SIZE,
-    viewBox: `0 0 360 ${SIZE}`,
+    viewBox: `0 0 ${CHART_WIDTH} ${SIZE}`,
     "data-testid": "ckpt-curve",
   });
   pictures.append(canvas, chart);
@@ -202,7 +203,7 @@ function render({ model, el }) {
   function drawChart(d, index) {
     while (chart.firstChild) chart.removeChild(chart.firstChild);
     const left = 46;
-    const right = 330;
+    const right = CHART_WIDTH - 12;
     const top = 24;
     const bottom = SIZE - 36;
     const losses = cache.flatMap((c) => [c.train.loss, c.test.loss]);
