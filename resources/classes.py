@@ -35,46 +35,70 @@ __all__ = [
 # ---------------------------------------------------------------------------
 # Input checks shared by every class
 # ---------------------------------------------------------------------------
+#
+# The checks run on every call, thousands of times in a training loop, so the usual case (a
+# float array of the right shape) is recognised with a few cheap attribute look-ups, and the
+# slower conversions and messages only run when something is unusual.
 
 
-def _as_batch(values, name, width=None):
-    """Return ``values`` as a 2-D float array ``(n_samples, width)``, or raise a clear error."""
+def _as_batch(values, name, width=None, check_nan=True):
+    """Return ``values`` as a 2-D float array ``(n_samples, width)``, or raise a clear error.
+
+    ``check_nan=False`` leaves the search for NaN to the caller, who may know a cheaper place.
+    """
+    if type(values) is not np.ndarray or values.dtype.kind != "f":
+        values = _to_float_array(values, name)
+    if values.ndim != 2:
+        raise ValueError(
+            f"{name} must be 2-D, shape (n_samples, n_features), got shape {values.shape}"
+        )
+    if values.shape[0] == 0:
+        raise ValueError(
+            f"{name} is an empty batch (shape {values.shape}): need at least one sample"
+        )
+    if width is not None and values.shape[1] != width:
+        raise ValueError(
+            f"{name} must have {width} columns (one per input), got shape {values.shape}"
+        )
+    if check_nan:
+        _refuse_nan(values, name)
+    return values
+
+
+def _refuse_nan(values, name):
+    if np.isnan(values).any():
+        count = int(np.isnan(values).sum())
+        raise ValueError(
+            f"{name} must be numbers, not NaN: got {count} NaN of {values.size} values"
+        )
+
+
+def _to_float_array(values, name):
+    """Convert lists, integer and boolean arrays to floats; refuse anything else."""
     array = np.asarray(values)
-    if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+    if array.dtype.kind == "f":
+        return array
+    if array.dtype.kind not in "biu":
         raise TypeError(f"{name} must be numbers, got an array of dtype {array.dtype}")
-    if array.ndim != 2:
-        raise ValueError(
-            f"{name} must be 2-D, shape (n_samples, n_features), got shape {array.shape}"
-        )
-    if array.shape[0] == 0:
-        raise ValueError(
-            f"{name} is an empty batch (shape {array.shape}): need at least one sample"
-        )
-    if width is not None and array.shape[1] != width:
-        raise ValueError(
-            f"{name} must have {width} columns (one per input), got shape {array.shape}"
-        )
-    if not np.issubdtype(array.dtype, np.floating):
-        array = array.astype(np.float64)
-    if np.isnan(array).any():
-        count = int(np.isnan(array).sum())
-        raise ValueError(f"{name} must be numbers, not NaN: got {count} NaN of {array.size} values")
-    return array
+    return array.astype(np.float64)
 
 
 def _check_gradient(dvalues, expected_shape, owner):
     """Return ``dvalues`` as an array of ``expected_shape`` (the shape of the forward output)."""
     if expected_shape is None:
         raise ValueError(f"{owner}.backward() was called before {owner}.forward()")
-    array = np.asarray(dvalues)
-    if array.dtype == object or not np.issubdtype(array.dtype, np.number):
-        raise TypeError(f"{owner}.backward() needs numeric gradients, got dtype {array.dtype}")
-    if array.shape != expected_shape:
+    if type(dvalues) is not np.ndarray or dvalues.dtype.kind != "f":
+        dvalues = np.asarray(dvalues)
+        if dvalues.dtype.kind not in "biuf":
+            raise TypeError(
+                f"{owner}.backward() needs numeric gradients, got dtype {dvalues.dtype}"
+            )
+    if dvalues.shape != expected_shape:
         raise ValueError(
             f"{owner}.backward() needs gradients shaped like the forward output "
-            f"{expected_shape}, got shape {array.shape}"
+            f"{expected_shape}, got shape {dvalues.shape}"
         )
-    return array
+    return dvalues
 
 
 def _positive_int(value, name):
@@ -87,30 +111,54 @@ def _positive_int(value, name):
 
 def _sparse_labels(y_true, n_samples, n_classes):
     """Return class indices ``(n_samples,)`` from sparse or one-hot labels, checking both."""
-    labels = np.asarray(y_true)
+    labels = y_true if type(y_true) is np.ndarray else np.asarray(y_true)
     if labels.ndim == 2:
-        if labels.shape != (n_samples, n_classes):
-            raise ValueError(
-                f"one-hot labels must have shape (n_samples, n_classes) = "
-                f"{(n_samples, n_classes)}, got {labels.shape}"
-            )
-        if not np.all((labels == 0) | (labels == 1)) or not np.all(labels.sum(axis=1) == 1):
-            raise ValueError("one-hot labels must hold exactly one 1 per row and 0 elsewhere")
-        return labels.argmax(axis=1)
+        return _one_hot_to_sparse(labels, n_samples, n_classes)
     if labels.ndim != 1:
         raise ValueError(
             f"labels must be 1-D class indices or 2-D one-hot rows, got shape {labels.shape}"
         )
-    if not (np.issubdtype(labels.dtype, np.integer) or labels.dtype == bool):
+    if labels.dtype.kind not in "biu":
         raise TypeError(f"class indices must be integers, got dtype {labels.dtype}")
+    if labels.dtype.kind == "b":  # True/False as classes 1/0, not as a mask when indexing
+        labels = labels.astype(np.intp)
     if labels.shape[0] != n_samples:
         raise ValueError(f"got {labels.shape[0]} labels for {n_samples} samples")
-    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+    # Unsigned integers (spiral_data's uint8 labels) cannot be negative: one check is enough.
+    if labels.max() >= n_classes or (labels.dtype.kind == "i" and labels.min() < 0):
         raise ValueError(
             f"class indices must lie in [0, {n_classes - 1}], "
             f"got values from {labels.min()} to {labels.max()}"
         )
     return labels
+
+
+def _one_hot_to_sparse(labels, n_samples, n_classes):
+    if labels.shape != (n_samples, n_classes):
+        raise ValueError(
+            f"one-hot labels must have shape (n_samples, n_classes) = "
+            f"{(n_samples, n_classes)}, got {labels.shape}"
+        )
+    if not np.all((labels == 0) | (labels == 1)) or not np.all(labels.sum(axis=1) == 1):
+        raise ValueError("one-hot labels must hold exactly one 1 per row and 0 elsewhere")
+    return labels.argmax(axis=1)
+
+
+def _dot(a, b):
+    """The matrix product ``a @ b``, with its sums accumulated in float64.
+
+    ``nnfs.init()`` makes arrays float32 and patches ``np.dot`` to multiply in float64 and
+    round the result back to float32, so that results do not depend on the order in which a
+    CPU adds up a long sum. We do the same here directly (it costs two conversions instead
+    of three), whether or not ``nnfs.init()`` was called: float32 in, float32 out.
+    """
+    if a.dtype == np.float32 and b.dtype == np.float32:
+        return (a.astype(np.float64) @ b.astype(np.float64)).astype(np.float32)
+    return a @ b
+
+
+def _shape(output):
+    return None if output is None else output.shape
 
 
 # ---------------------------------------------------------------------------
@@ -133,14 +181,21 @@ class DenseLayer:
         self.output = None
 
     def forward(self, inputs):
-        self.inputs = _as_batch(inputs, "DenseLayer inputs", width=self.weights.shape[0])
-        self.output = np.dot(self.inputs, self.weights) + self.biases
+        self.inputs = _as_batch(
+            inputs, "DenseLayer inputs", width=self.weights.shape[0], check_nan=False
+        )
+        self.output = _dot(self.inputs, self.weights) + self.biases
+        # A NaN anywhere in a sample's inputs makes that sample's whole output row NaN, so it
+        # is enough to search the smaller of the two arrays (the message counts the inputs').
+        smaller = self.inputs if self.inputs.size <= self.output.size else self.output
+        if np.isnan(smaller).any():
+            _refuse_nan(self.inputs, "DenseLayer inputs")
 
     def backward(self, dvalues):
         dvalues = _check_gradient(dvalues, _shape(self.output), "DenseLayer")
-        self.dweights = np.dot(self.inputs.T, dvalues)  # (n_inputs, n_neurons)
+        self.dweights = _dot(self.inputs.T, dvalues)  # (n_inputs, n_neurons)
         self.dbiases = np.sum(dvalues, axis=0, keepdims=True)  # (1, n_neurons)
-        self.dinputs = np.dot(dvalues, self.weights.T)  # (n_samples, n_inputs)
+        self.dinputs = _dot(dvalues, self.weights.T)  # (n_samples, n_inputs)
 
 
 class ReLU:
@@ -151,12 +206,15 @@ class ReLU:
 
     def forward(self, inputs):
         self.inputs = _as_batch(inputs, "ReLU inputs")
-        self.output = np.maximum(0, self.inputs)
+        self.output = np.maximum(self.inputs, 0)
 
     def backward(self, dvalues):
         dvalues = _check_gradient(dvalues, _shape(self.output), "ReLU")
         # The slope is 1 where the input was positive and 0 elsewhere (0 at exactly 0, too).
-        self.dinputs = np.where(self.inputs > 0, dvalues, 0)
+        # Multiplying by the True/False mask is the fastest way to apply it; adding 0
+        # turns the -0.0 that a negative gradient times False gives into a plain 0.0.
+        self.dinputs = dvalues * (self.inputs > 0)
+        self.dinputs += 0
 
 
 class SoftMax:
@@ -169,10 +227,17 @@ class SoftMax:
         self.output = None
 
     def forward(self, inputs):
-        inputs = _as_batch(inputs, "SoftMax inputs")
+        inputs = _as_batch(inputs, "SoftMax inputs", check_nan=False)
         # Subtracting each row's maximum changes nothing mathematically and keeps exp finite.
-        exponentials = np.exp(inputs - np.max(inputs, axis=1, keepdims=True))
-        self.output = exponentials / np.sum(exponentials, axis=1, keepdims=True)
+        # (Picking the maxima with argmax is several times faster than inputs.max(axis=1)
+        # when rows are as short as a handful of classes.)
+        rows = np.arange(inputs.shape[0])
+        row_max = inputs[rows, inputs.argmax(axis=1)][:, np.newaxis]
+        if np.isnan(row_max).any():  # argmax picks a row's NaN if it has one
+            _refuse_nan(inputs, "SoftMax inputs")
+        exponentials = np.exp(inputs - row_max)
+        exponentials /= np.sum(exponentials, axis=1, keepdims=True)
+        self.output = exponentials
 
     def backward(self, dvalues):
         dvalues = _check_gradient(dvalues, _shape(self.output), "SoftMax")
@@ -180,10 +245,6 @@ class SoftMax:
         # written without building the (n_classes, n_classes) matrix.
         s = self.output
         self.dinputs = s * (dvalues - np.sum(dvalues * s, axis=1, keepdims=True))
-
-
-def _shape(output):
-    return None if output is None else output.shape
 
 
 # ---------------------------------------------------------------------------
@@ -209,15 +270,20 @@ class CategoricalCrossEntropy(Loss):
     CLIP = 1e-7
 
     def forward(self, y_pred, y_true):
-        y_pred = _as_batch(y_pred, "predicted probabilities")
-        if np.any(y_pred < 0) or np.any(y_pred > 1):
+        y_pred = _as_batch(y_pred, "predicted probabilities", check_nan=False)
+        # Written with `not` so that NaN, for which every comparison is False, is refused too.
+        if not (y_pred.min() >= 0 and y_pred.max() <= 1):
+            _refuse_nan(y_pred, "predicted probabilities")
             raise ValueError("predicted probabilities must lie in [0, 1]")
-        n_samples, n_classes = y_pred.shape
-        labels = _sparse_labels(y_true, n_samples, n_classes)
+        labels = _sparse_labels(y_true, *y_pred.shape)
+        return self._sample_losses(y_pred, labels)
+
+    def _sample_losses(self, y_pred, labels):
+        """``-log`` of each sample's probability for its correct class (inputs checked)."""
         # Clipping keeps log() finite when a probability is exactly 0 (and symmetric at 1).
-        clipped = np.clip(y_pred, self.CLIP, 1 - self.CLIP)
-        correct_confidences = clipped[np.arange(n_samples), labels]
-        return -np.log(correct_confidences)
+        # Only the correct class's probability enters the loss, so pick it first, then clip.
+        correct_confidences = y_pred[np.arange(len(y_pred)), labels]
+        return -np.log(np.clip(correct_confidences, self.CLIP, 1 - self.CLIP))
 
     def backward(self, dvalues, y_true):
         dvalues = _as_batch(dvalues, "predicted probabilities")
@@ -243,7 +309,9 @@ class SoftMaxCategoricalCrossEntropy:
         """Return the mean loss over the batch and set ``self.output`` to the probabilities."""
         self.activation.forward(inputs)
         self.output = self.activation.output
-        return self.loss.calculate(self.output, y_true)
+        labels = _sparse_labels(y_true, *self.output.shape)
+        # The probabilities come straight from our softmax: the loss need not check them.
+        return np.mean(self.loss._sample_losses(self.output, labels))
 
     def backward(self, dvalues, y_true):
         dvalues = _check_gradient(dvalues, _shape(self.output), "SoftMaxCategoricalCrossEntropy")
@@ -258,6 +326,31 @@ class SoftMaxCategoricalCrossEntropy:
 # ---------------------------------------------------------------------------
 # Optimizers
 # ---------------------------------------------------------------------------
+#
+# Each optimizer changes a layer's parameters *in place* (``+=``, ``*=``): the arrays keep
+# their identity and no new arrays are allocated, which matters when a training loop calls
+# ``update_params`` tens of thousands of times.
+
+
+def _hyperparameter(value, name, low, high=None, low_open=False):
+    """Return ``value`` as a float if it lies in its allowed range, or raise a clear error."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    value = float(value)
+    below = value <= low if low_open else value < low
+    above = high is not None and value >= high
+    if below or above or np.isnan(value):
+        interval = f"{'(' if low_open else '['}{low}, {'inf' if high is None else high})"
+        raise ValueError(f"{name} must lie in {interval}, got {value}")
+    return value
+
+
+def _check_layer(layer):
+    """Refuse a layer that has no gradients yet (``backward`` must run before an update)."""
+    if not hasattr(layer, "weights"):
+        raise TypeError(f"update_params needs a layer with weights, got {type(layer).__name__}")
+    if not hasattr(layer, "dweights"):
+        raise ValueError("update_params(layer) needs layer.backward() to have run first")
 
 
 class Optimizer:
@@ -268,13 +361,9 @@ class Optimizer:
     """
 
     def __init__(self, learning_rate, decay=0.0):
-        if not isinstance(learning_rate, numbers.Real) or learning_rate <= 0:
-            raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
-        if not isinstance(decay, numbers.Real) or decay < 0:
-            raise ValueError(f"decay must be a number >= 0, got {decay!r}")
-        self.learning_rate = learning_rate
-        self.current_learning_rate = learning_rate
-        self.decay = decay
+        self.learning_rate = _hyperparameter(learning_rate, "learning_rate", 0, low_open=True)
+        self.decay = _hyperparameter(decay, "decay", 0)
+        self.current_learning_rate = self.learning_rate
         self.iterations = 0
 
     def pre_update_params(self):
@@ -286,116 +375,122 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent, optionally with momentum (a running sum of past steps)."""
+    """Stochastic gradient descent, optionally with momentum.
+
+    Plain: ``parameter += -lr * gradient``. With momentum each layer remembers its last
+    update ``u`` (``weight_momentums``, ``bias_momentums``) and steps by
+    ``u = momentum * u - lr * gradient``.
+    """
 
     def __init__(self, learning_rate=1.0, decay=0.0, momentum=0.0):
         super().__init__(learning_rate, decay)
-        self.momentum = momentum
+        self.momentum = _hyperparameter(momentum, "momentum", 0, 1)
 
     def update_params(self, layer):
-        if self.momentum:
-            if not hasattr(layer, "weight_momentums"):
-                layer.weight_momentums = np.zeros_like(layer.weights)
-                layer.bias_momentums = np.zeros_like(layer.biases)
-            weight_updates = (
-                self.momentum * layer.weight_momentums - self.current_learning_rate * layer.dweights
-            )
-            bias_updates = (
-                self.momentum * layer.bias_momentums - self.current_learning_rate * layer.dbiases
-            )
-            layer.weight_momentums = weight_updates
-            layer.bias_momentums = bias_updates
-        else:
-            weight_updates = -self.current_learning_rate * layer.dweights
-            bias_updates = -self.current_learning_rate * layer.dbiases
-        layer.weights += weight_updates
-        layer.biases += bias_updates
+        _check_layer(layer)
+        lr = self.current_learning_rate
+        if not self.momentum:
+            layer.weights += -lr * layer.dweights
+            layer.biases += -lr * layer.dbiases
+            return
+        if not hasattr(layer, "weight_momentums"):
+            layer.weight_momentums = np.zeros_like(layer.weights)
+            layer.bias_momentums = np.zeros_like(layer.biases)
+        layer.weight_momentums = self.momentum * layer.weight_momentums - lr * layer.dweights
+        layer.bias_momentums = self.momentum * layer.bias_momentums - lr * layer.dbiases
+        layer.weights += layer.weight_momentums
+        layer.biases += layer.bias_momentums
 
 
 class AdaGrad(Optimizer):
-    """Per-parameter step sizes: divide by the root of the running sum of squared gradients."""
+    """Per-parameter step sizes from the running sum of squared gradients.
+
+    ``cache += gradient**2``; ``parameter += -lr * gradient / (sqrt(cache) + epsilon)``.
+    """
 
     def __init__(self, learning_rate=1.0, decay=0.0, epsilon=1e-7):
         super().__init__(learning_rate, decay)
-        self.epsilon = epsilon
+        self.epsilon = _hyperparameter(epsilon, "epsilon", 0, low_open=True)
 
     def update_params(self, layer):
+        _check_layer(layer)
         if not hasattr(layer, "weight_cache"):
             layer.weight_cache = np.zeros_like(layer.weights)
             layer.bias_cache = np.zeros_like(layer.biases)
-        layer.weight_cache += layer.dweights**2
-        layer.bias_cache += layer.dbiases**2
-        layer.weights += (
-            -self.current_learning_rate
-            * layer.dweights
-            / (np.sqrt(layer.weight_cache) + self.epsilon)
-        )
-        layer.biases += (
-            -self.current_learning_rate * layer.dbiases / (np.sqrt(layer.bias_cache) + self.epsilon)
-        )
+        self._step(layer.weights, layer.dweights, layer.weight_cache)
+        self._step(layer.biases, layer.dbiases, layer.bias_cache)
+
+    def _step(self, parameter, gradient, cache):
+        """Update one parameter array and its cache, both in place."""
+        cache += gradient**2
+        parameter += -self.current_learning_rate * gradient / (np.sqrt(cache) + self.epsilon)
 
 
 class RMSProp(Optimizer):
-    """Like AdaGrad, but the cache is a moving average (weight ``rho``) of squared gradients."""
+    """Like AdaGrad, but the cache is a moving average of squared gradients.
+
+    ``cache = rho * cache + (1 - rho) * gradient**2``;
+    ``parameter += -lr * gradient / (sqrt(cache) + epsilon)``.
+    """
 
     def __init__(self, learning_rate=0.001, decay=0.0, epsilon=1e-7, rho=0.9):
         super().__init__(learning_rate, decay)
-        self.epsilon = epsilon
-        self.rho = rho
+        self.epsilon = _hyperparameter(epsilon, "epsilon", 0, low_open=True)
+        self.rho = _hyperparameter(rho, "rho", 0, 1)
 
     def update_params(self, layer):
+        _check_layer(layer)
         if not hasattr(layer, "weight_cache"):
             layer.weight_cache = np.zeros_like(layer.weights)
             layer.bias_cache = np.zeros_like(layer.biases)
-        layer.weight_cache = self.rho * layer.weight_cache + (1 - self.rho) * layer.dweights**2
-        layer.bias_cache = self.rho * layer.bias_cache + (1 - self.rho) * layer.dbiases**2
-        layer.weights += (
-            -self.current_learning_rate
-            * layer.dweights
-            / (np.sqrt(layer.weight_cache) + self.epsilon)
-        )
-        layer.biases += (
-            -self.current_learning_rate * layer.dbiases / (np.sqrt(layer.bias_cache) + self.epsilon)
-        )
+        self._step(layer.weights, layer.dweights, layer.weight_cache)
+        self._step(layer.biases, layer.dbiases, layer.bias_cache)
+
+    def _step(self, parameter, gradient, cache):
+        """Update one parameter array and its cache, both in place."""
+        cache *= self.rho
+        cache += (1 - self.rho) * gradient**2
+        parameter += -self.current_learning_rate * gradient / (np.sqrt(cache) + self.epsilon)
 
 
 class Adam(Optimizer):
-    """Momentum plus RMSProp's cache, both corrected for starting at zero."""
+    """Momentum plus RMSProp's cache, both corrected for starting at zero.
+
+    With ``t = iterations + 1``:
+    ``m = beta_1 * m + (1 - beta_1) * gradient``, ``v = beta_2 * v + (1 - beta_2) * gradient**2``,
+    ``m_hat = m / (1 - beta_1**t)``, ``v_hat = v / (1 - beta_2**t)``,
+    ``parameter += -lr * m_hat / (sqrt(v_hat) + epsilon)``.
+    The layer keeps ``m`` in ``weight_momentums``/``bias_momentums`` and ``v`` in
+    ``weight_cache``/``bias_cache``.
+    """
 
     def __init__(self, learning_rate=0.001, decay=0.0, epsilon=1e-7, beta_1=0.9, beta_2=0.999):
         super().__init__(learning_rate, decay)
-        self.epsilon = epsilon
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
+        self.epsilon = _hyperparameter(epsilon, "epsilon", 0, low_open=True)
+        self.beta_1 = _hyperparameter(beta_1, "beta_1", 0, 1)
+        self.beta_2 = _hyperparameter(beta_2, "beta_2", 0, 1)
 
     def update_params(self, layer):
+        _check_layer(layer)
         if not hasattr(layer, "weight_cache"):
             layer.weight_momentums = np.zeros_like(layer.weights)
             layer.weight_cache = np.zeros_like(layer.weights)
             layer.bias_momentums = np.zeros_like(layer.biases)
             layer.bias_cache = np.zeros_like(layer.biases)
-        step = self.iterations + 1
-        layer.weight_momentums = (
-            self.beta_1 * layer.weight_momentums + (1 - self.beta_1) * layer.dweights
-        )
-        layer.bias_momentums = (
-            self.beta_1 * layer.bias_momentums + (1 - self.beta_1) * layer.dbiases
-        )
-        layer.weight_cache = (
-            self.beta_2 * layer.weight_cache + (1 - self.beta_2) * layer.dweights**2
-        )
-        layer.bias_cache = self.beta_2 * layer.bias_cache + (1 - self.beta_2) * layer.dbiases**2
-        weight_momentums_corrected = layer.weight_momentums / (1 - self.beta_1**step)
-        bias_momentums_corrected = layer.bias_momentums / (1 - self.beta_1**step)
-        weight_cache_corrected = layer.weight_cache / (1 - self.beta_2**step)
-        bias_cache_corrected = layer.bias_cache / (1 - self.beta_2**step)
-        layer.weights += (
+        self._step(layer.weights, layer.dweights, layer.weight_momentums, layer.weight_cache)
+        self._step(layer.biases, layer.dbiases, layer.bias_momentums, layer.bias_cache)
+
+    def _step(self, parameter, gradient, momentum, cache):
+        """Update one parameter array, its momentum and its cache, all in place."""
+        t = self.iterations + 1
+        momentum *= self.beta_1
+        momentum += (1 - self.beta_1) * gradient
+        cache *= self.beta_2
+        cache += (1 - self.beta_2) * gradient**2
+        momentum_corrected = momentum / (1 - self.beta_1**t)
+        cache_corrected = cache / (1 - self.beta_2**t)
+        parameter += (
             -self.current_learning_rate
-            * weight_momentums_corrected
-            / (np.sqrt(weight_cache_corrected) + self.epsilon)
-        )
-        layer.biases += (
-            -self.current_learning_rate
-            * bias_momentums_corrected
-            / (np.sqrt(bias_cache_corrected) + self.epsilon)
+            * momentum_corrected
+            / (np.sqrt(cache_corrected) + self.epsilon)
         )
