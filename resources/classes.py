@@ -144,17 +144,24 @@ def _one_hot_to_sparse(labels, n_samples, n_classes):
     return labels.argmax(axis=1)
 
 
-def _dot(a, b):
+def _float64(array):
+    """A float64 copy of a float32 array, for the matrix products below; others as they are."""
+    return array.astype(np.float64) if array.dtype == np.float32 else array
+
+
+def _dot(a, b, a64, b64):
     """The matrix product ``a @ b``, with its sums accumulated in float64.
 
     ``nnfs.init()`` makes arrays float32 and patches ``np.dot`` to multiply in float64 and
     round the result back to float32, so that results do not depend on the order in which a
-    CPU adds up a long sum. We do the same here directly (it costs two conversions instead
-    of three), whether or not ``nnfs.init()`` was called: float32 in, float32 out.
+    CPU adds up a long sum. We do the same here directly, whether or not ``nnfs.init()`` was
+    called: float32 in, float32 out. The caller passes ``a64`` and ``b64``, the factors as
+    ``_float64`` returns them, so that an array used in two products is converted only once.
     """
+    product = a64 @ b64
     if a.dtype == np.float32 and b.dtype == np.float32:
-        return (a.astype(np.float64) @ b.astype(np.float64)).astype(np.float32)
-    return a @ b
+        return product.astype(np.float32)
+    return product
 
 
 def _shape(output):
@@ -214,7 +221,10 @@ class DenseLayer:
         self.inputs = _as_batch(
             inputs, "DenseLayer inputs", width=self.weights.shape[0], check_nan=False
         )
-        self.output = _dot(self.inputs, self.weights) + self.biases
+        # The float64 copy of the inputs that _dot needs; backward uses it again.
+        self.inputs64 = _float64(self.inputs)
+        weights64 = _float64(self.weights)
+        self.output = _dot(self.inputs, self.weights, self.inputs64, weights64) + self.biases
         # A NaN anywhere in a sample's inputs makes that sample's whole output row NaN, so it
         # is enough to search the smaller of the two arrays (the message counts the inputs').
         smaller = self.inputs if self.inputs.size <= self.output.size else self.output
@@ -223,9 +233,12 @@ class DenseLayer:
 
     def backward(self, dvalues):
         dvalues = _check_gradient(dvalues, _shape(self.output), "DenseLayer")
-        self.dweights = _dot(self.inputs.T, dvalues)  # (n_inputs, n_neurons)
-        self.dbiases = np.sum(dvalues, axis=0, keepdims=True)  # (1, n_neurons)
-        self.dinputs = _dot(dvalues, self.weights.T)  # (n_samples, n_inputs)
+        dvalues64 = _float64(dvalues)  # converted once, used in both products
+        weights64 = _float64(self.weights)
+        # (n_inputs, n_neurons), (1, n_neurons) and (n_samples, n_inputs):
+        self.dweights = _dot(self.inputs.T, dvalues, self.inputs64.T, dvalues64)
+        self.dbiases = np.sum(dvalues, axis=0, keepdims=True)
+        self.dinputs = _dot(dvalues, self.weights.T, dvalues64, weights64.T)
 
 
 class ReLU:
