@@ -221,10 +221,8 @@ class DenseLayer:
         self.inputs = _as_batch(
             inputs, "DenseLayer inputs", width=self.weights.shape[0], check_nan=False
         )
-        # The float64 copy of the inputs that _dot needs; backward uses it again.
-        self.inputs64 = _float64(self.inputs)
-        weights64 = _float64(self.weights)
-        self.output = _dot(self.inputs, self.weights, self.inputs64, weights64) + self.biases
+        inputs64, weights64 = _float64(self.inputs), _float64(self.weights)
+        self.output = _dot(self.inputs, self.weights, inputs64, weights64) + self.biases
         # A NaN anywhere in a sample's inputs makes that sample's whole output row NaN, so it
         # is enough to search the smaller of the two arrays (the message counts the inputs').
         smaller = self.inputs if self.inputs.size <= self.output.size else self.output
@@ -236,8 +234,8 @@ class DenseLayer:
         dvalues64 = _float64(dvalues)  # converted once, used in both products
         weights64 = _float64(self.weights)
         # (n_inputs, n_neurons), (1, n_neurons) and (n_samples, n_inputs):
-        self.dweights = _dot(self.inputs.T, dvalues, self.inputs64.T, dvalues64)
-        self.dbiases = np.sum(dvalues, axis=0, keepdims=True)
+        self.dweights = _dot(self.inputs.T, dvalues, _float64(self.inputs.T), dvalues64)
+        self.dbiases = dvalues.sum(axis=0, keepdims=True)  # (the method is faster than np.sum)
         self.dinputs = _dot(dvalues, self.weights.T, dvalues64, weights64.T)
 
 
@@ -360,7 +358,10 @@ class SoftMaxCategoricalCrossEntropy:
         n_samples, n_classes = dvalues.shape
         labels = _sparse_labels(y_true, n_samples, n_classes)
         # A float copy: integer dvalues (e.g. one-hot-like lists) must not make the divide fail.
-        self.dinputs = dvalues.astype(np.result_type(dvalues.dtype, np.float32), copy=True)
+        if dvalues.dtype.kind == "f":
+            self.dinputs = dvalues.copy()
+        else:
+            self.dinputs = dvalues.astype(np.result_type(dvalues.dtype, np.float32))
         self.dinputs[np.arange(n_samples), labels] -= 1
         self.dinputs /= n_samples
 
