@@ -1,5 +1,7 @@
 """The book's interactive explorers (anywidgets whose logic runs in the browser)."""
 
+from resources.widgets.augmentation_explorer import AugmentationExplorer as AugmentationExplorer
+from resources.widgets.checkpoint_explorer import CheckpointExplorer as CheckpointExplorer
 from resources.widgets.neuron_explorer import NeuronExplorer as NeuronExplorer
 from resources.widgets.optimizer_explorer import OptimizerExplorer as OptimizerExplorer
 from resources.widgets.relu_pieces import ReluPiecesExplorer as ReluPiecesExplorer

@@ -1,0 +1,781 @@
+"""Chapters 11-13: out-of-sample testing, validation data, the training dataset.
+
+The numbers come from the notebooks as the strict build executed them (cells tagged
+``out-...``). Expected values come from the book plan, from mathematics, or from recomputing a
+printed quantity from the other printed quantities; long training runs are checked with
+thresholds, not exact values, because float32 kernels differ between machines.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from resources.data import RangeScaler, split_dataset
+from tests.notebooks import numbers_in, output_of, tagged_cells
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = ["11_out_of_sample_data", "12_validation_data", "13_training_dataset"]
+
+
+def rows(text):
+    """The numbers of each non-empty line of ``text`` that holds any."""
+    return [numbers_in(line) for line in text.splitlines() if numbers_in(line)]
+
+
+# ---------------------------------------------------------------------------
+# Chapter 11: testing with out-of-sample data
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ch11(executed):
+    return executed("11_out_of_sample_data")
+
+
+def test_ch11_training_starts_and_schedules_like_chapter_10(ch11):
+    lines = rows(output_of(ch11, "out-training"))
+    assert len(lines) == 11, "progress is printed every 1000 epochs, 0 to 10000"
+    epoch, acc, loss, lr = lines[0]
+    assert (epoch, acc, loss, lr) == (0, 0.360, 1.099, 0.05)  # the plan's epoch-0 line
+    epochs = [line[0] for line in lines]
+    assert epochs == list(range(0, 10_001, 1000))
+    for epoch, _, _, lr in lines:
+        # lr = lr0 / (1 + decay * iterations); the plan gives 0.04975126853296942 at 10000.
+        np.testing.assert_allclose(lr, 0.05 / (1 + 5e-7 * epoch), atol=6e-6)
+    assert 0.94 <= lines[-1][1] <= 0.99  # the plan: accuracy about 0.96-0.98
+
+
+def test_ch11_test_accuracy_about_080_and_well_below_training(ch11):
+    train_acc, train_loss, test_acc, test_loss, gap_acc, gap_loss = numbers_in(
+        output_of(ch11, "out-test")
+    )
+    assert 0.70 <= test_acc <= 0.90  # the plan: validation accuracy about 0.80
+    assert train_acc >= 0.93
+    assert train_acc - test_acc >= 0.10
+    assert test_loss > 3 * train_loss
+    np.testing.assert_allclose(gap_acc, train_acc - test_acc, atol=1.5e-3)
+    np.testing.assert_allclose(gap_loss, test_loss - train_loss, atol=1.5e-3)
+
+
+def test_ch11_standard_error_follows_from_the_binomial(ch11):
+    test_acc, standard_error, m = numbers_in(output_of(ch11, "out-standard-error"))
+    assert m == 300
+    np.testing.assert_allclose(standard_error, np.sqrt(test_acc * (1 - test_acc) / m), atol=1e-3)
+    test_acc_again = numbers_in(output_of(ch11, "out-test"))[2]
+    assert test_acc == test_acc_again
+
+
+def test_ch11_test_loss_turns_up_while_training_loss_falls(ch11):
+    best, final = rows(output_of(ch11, "out-curves"))
+    best_loss, best_epoch, best_acc, best_train_loss = best
+    final_loss, final_epoch, final_acc, final_train_loss = final
+    assert final_epoch == 10_000
+    assert best_epoch % 100 == 0 and best_epoch <= 3000
+    assert final_loss >= 1.3 * best_loss
+    assert final_train_loss < 0.5 * best_train_loss
+    final_test_acc = numbers_in(output_of(ch11, "out-test"))[2]
+    np.testing.assert_allclose(final_acc, final_test_acc, atol=0.02)
+
+
+def test_ch11_mistakes_grow_more_confident(ch11):
+    best, final = rows(output_of(ch11, "out-mistakes"))[-2:]
+    # (epoch, n wrong, mean probability of the correct class, share of the loss in percent)
+    assert final[0] == 10_000
+    assert final[2] < best[2], "the correct class gets less probability on the mistakes"
+    assert final[3] > best[3], "mistakes carry a larger share of the test loss"
+    assert 0 < best[1] < 300 and 0 < final[1] < 300
+
+
+# ---------------------------------------------------------------------------
+# Chapter 12: validation data
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ch12(executed):
+    return executed("12_validation_data")
+
+
+def test_ch12_best_of_many_guessers_is_optimistic(ch12):
+    lines = rows(output_of(ch12, "out-selection"))
+    true_acc, mean_acc, chosen_acc, fresh_acc = (line[-1] for line in lines)
+    np.testing.assert_allclose(true_acc, 1 / 3, atol=5e-4)
+    # 50 guessers: the mean stays near 1/3 (standard error of the mean about 0.005) ...
+    assert abs(mean_acc - 1 / 3) < 0.02
+    # ... while the maximum of 50 scores with standard error 0.038 lies well above it.
+    assert chosen_acc >= 1 / 3 + 0.05
+    assert abs(fresh_acc - 1 / 3) < 0.12
+
+
+def test_ch12_slicing_in_order_unbalances_and_shuffling_fixes_it(ch12):
+    naive = rows(output_of(ch12, "out-naive-split"))
+    # spiral_data sorts by class: 250 per class, cut at 450 and 600 (pure arithmetic).
+    assert naive == [[250, 200, 0], [0, 50, 100], [0, 0, 150]]
+    split = rows(output_of(ch12, "out-split"))
+    assert [line[0] for line in split] == [450, 150, 150]
+    for size, *counts in split:
+        assert sum(counts) == size
+        assert min(counts) >= size / 3 - 0.15 * size  # roughly balanced after the shuffle
+    assert numbers_in(output_of(ch12, "out-split-engine")) == [450, 150, 150]
+
+
+def test_ch12_choice_is_the_argmax_of_the_validation_column(ch12):
+    text = output_of(ch12, "out-search")
+    assert "test" not in text.lower(), "the search table must not show test scores"
+    table = rows(text)
+    assert len(table) == 12 and all(len(row) == 5 for row in table)
+    widths = sorted({row[0] for row in table})
+    rates = sorted({row[1] for row in table})
+    assert len(widths) * len(rates) == 12
+    # The rule stated in the chapter: highest validation accuracy, ties to the lower val loss.
+    best = max(table, key=lambda row: (row[3], -row[4]))
+    width, rate, val_acc, val_loss = numbers_in(output_of(ch12, "out-choice"))
+    assert (width, rate) == (best[0], best[1])
+    assert (val_acc, val_loss) == (best[3], best[4])
+
+
+def test_ch12_test_data_are_evaluated_once_after_the_choice(ch12):
+    code = [cell for cell in ch12.cells if cell.cell_type == "code"]
+    evaluations = [
+        i for i, cell in enumerate(code) if re.search(r"evaluate\([^)]*X_test", cell.source)
+    ]
+    assert len(evaluations) == 1
+    final_cell = code[evaluations[0]]
+    assert "out-final-test" in final_cell.metadata.get("tags", [])
+    choice_index = next(
+        i for i, cell in enumerate(code) if "out-choice" in cell.metadata.get("tags", [])
+    )
+    assert choice_index < evaluations[0]
+    for cell in code:
+        assert not re.search(r"train_network\([^)]*X_test", cell.source)
+        assert not re.search(r"X_dev = .*X_test", cell.source)
+    # Exactly one printed test score in the whole executed chapter.
+    printed = [
+        cell
+        for cell in code
+        if "test accuracy" in "".join(o.get("text", "") for o in cell.get("outputs", [])).lower()
+    ]
+    assert printed == [final_cell]
+    test_acc, test_loss = numbers_in(output_of(ch12, "out-final-test").splitlines()[-1])
+    val_acc = numbers_in(output_of(ch12, "out-choice"))[2]
+    assert 0.65 <= test_acc <= 1.0
+    assert abs(test_acc - val_acc) <= 0.15
+    assert 0 < test_loss < 1.1
+
+
+def test_ch12_kfold_means_follow_from_the_fold_scores(ch12):
+    table = rows(output_of(ch12, "out-kfold"))
+    assert len(table) == 2
+    for _width, _rate, *rest in table:
+        folds, mean, std = rest[:5], rest[5], rest[6]
+        np.testing.assert_allclose(mean, np.mean(folds), atol=1e-3)
+        np.testing.assert_allclose(std, np.std(folds), atol=1e-3)
+        assert all(0.5 <= f <= 1.0 for f in folds)
+
+
+# ---------------------------------------------------------------------------
+# Chapter 13: the training dataset
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ch13(executed):
+    return executed("13_training_dataset")
+
+
+def test_ch13_more_data_raises_test_accuracy_and_closes_the_gap(ch13):
+    table = rows(output_of(ch13, "out-sizes"))
+    assert [row[0] for row in table] == [25, 50, 100, 200, 500, 1000]
+    for _, train_acc, test_acc, gap in table:
+        np.testing.assert_allclose(gap, train_acc - test_acc, atol=1.5e-3)
+    smallest, largest = table[0], table[-1]
+    assert largest[2] >= smallest[2] + 0.08
+    assert smallest[3] >= largest[3] + 0.1
+    assert largest[3] < 0.05
+
+
+def test_ch13_unscaled_millimetres_stall_and_scaling_recovers(ch13):
+    original, unscaled, scaled = rows(output_of(ch13, "out-scaling"))
+    assert original[1] >= 0.6
+    assert unscaled[1] <= 0.5, "in millimetres the network should barely learn"
+    assert scaled[1] >= unscaled[1] + 0.2
+    assert abs(scaled[1] - original[1]) <= 0.12
+    # (train acc, val acc, val loss, live neurons, 64): in millimetres the ReLUs die and the
+    # network can only predict the class frequencies, loss ln 3.
+    assert unscaled[3] <= 5 < scaled[3]
+    assert unscaled[4] == scaled[4] == 64
+    np.testing.assert_allclose(unscaled[2], np.log(3), atol=0.01)
+
+
+def test_ch13_first_pass_in_millimetres_is_already_off_scale(ch13):
+    original, unscaled = rows(output_of(ch13, "out-first-pass"))
+    # (initial loss, mean |z|, the "1" of "dense1", mean |dense1.dweights|)
+    np.testing.assert_allclose(original[0], np.log(3), atol=0.01)  # tiny weights: no opinion
+    assert unscaled[0] > np.log(3) + 0.2
+    assert unscaled[1] > 1000 * original[1]
+    assert unscaled[-1] > 1000 * original[-1]
+
+
+def test_ch13_augmentation_choice_comes_from_validation(ch13):
+    lines = rows(output_of(ch13, "out-augment-search"))
+    table, chosen = lines[:-1], lines[-1]
+    assert [row[0] for row in table] == [0.0, 0.1, 0.25, 0.5, 1.0, 2.0]
+    for row in table:
+        np.testing.assert_allclose(row[4], np.mean(row[1:4]), atol=1e-3)
+    best = max(table, key=lambda row: row[4])
+    assert chosen == [best[0]]
+    assert chosen[0] > 0, "on small sets some rotation should beat none"
+
+
+def test_ch13_chosen_augmentation_helps_on_the_test_set(ch13):
+    plain, augmented = rows(output_of(ch13, "out-augment-test"))
+    # plain: (acc, loss); augmented: (s, acc, loss)
+    assert augmented[1] > plain[0]
+    assert augmented[2] < plain[1]
+
+
+# ---------------------------------------------------------------------------
+# Exercises: unanswered in the build; the folded solutions pass their checks
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_unanswered_exercises_say_so_without_failing(executed, chapter):
+    nb = executed(chapter)
+    for k in (1, 2, 3):
+        assert output_of(nb, f"check-{k}").startswith("Not answered yet")
+
+
+def _check_helper():
+    source = nbformat.read(ROOT / "book" / f"{CHAPTERS[0]}.ipynb", as_version=4)
+    helper = next(c.source for c in source.cells if c.source.startswith("def check("))
+    namespace = {"np": np}
+    exec(helper, namespace)
+    return namespace["check"]
+
+
+def test_check_helper_messages(capsys):
+    check = _check_helper()
+    check(None, 0.75, "hint")
+    check(0.5, 0.75, "count the matches")
+    check(0.75, 0.75, "hint")
+    check("three", 0.75, "hint")
+    check([1, 2], [1, 2, 3], "three numbers")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Not answered yet")
+    assert lines[1].startswith("Not quite") and "count the matches" in lines[1]
+    assert lines[2] == "Correct!"
+    assert lines[3].startswith("Not quite")
+    assert lines[4].startswith("Not quite") and "three numbers" in lines[4]
+
+
+def _with_solutions(path):
+    nb = nbformat.read(path, as_version=4)
+    for k in (1, 2, 3):
+        (solution,) = tagged_cells(nb, f"solution-{k}")
+        code = re.search(r"```python\n(.*?)```", solution.source, re.S).group(1)
+        (answer,) = tagged_cells(nb, f"answer-{k}")
+        answer.source = code
+    return nb
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_folded_solutions_pass_their_checks(chapter, tmp_path, monkeypatch):
+    from nbclient import NotebookClient
+
+    nb = _with_solutions(ROOT / "book" / f"{chapter}.ipynb")
+    path = os.pathsep.join(p for p in [str(ROOT), os.environ.get("PYTHONPATH", "")] if p)
+    monkeypatch.setenv("PYTHONPATH", path)
+    NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
+    ).execute()
+    for k in (1, 2, 3):
+        assert output_of(nb, f"check-{k}").strip() == "Correct!", f"exercise {k}"
+
+
+def test_notebooks_use_the_python3_kernel():
+    for chapter in CHAPTERS:
+        meta = json.loads((ROOT / "book" / f"{chapter}.ipynb").read_text())["metadata"]
+        assert meta["kernelspec"]["name"] == "python3"
+
+
+# ---------------------------------------------------------------------------
+# resources/data.py
+# ---------------------------------------------------------------------------
+
+
+def test_split_dataset_is_a_shuffled_partition():
+    X = np.arange(200, dtype=float).reshape(100, 2)
+    y = np.arange(100)
+    parts = split_dataset(X, y, (0.6, 0.2, 0.2), seed=1)
+    assert [len(p[1]) for p in parts] == [60, 20, 20]
+    labels = np.concatenate([p[1] for p in parts])
+    assert sorted(labels.tolist()) == list(range(100))
+    assert not np.array_equal(labels, y), "the samples must be shuffled"
+    for Xp, yp in parts:
+        np.testing.assert_array_equal(Xp[:, 0], 2 * yp)  # every row keeps its label
+    again = split_dataset(X, y, (0.6, 0.2, 0.2), seed=1)
+    for (_, a), (_, b) in zip(parts, again, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_split_dataset_uses_the_global_state_without_a_seed():
+    X = np.zeros((30, 2))
+    y = np.arange(30)
+    np.random.seed(5)
+    expected = np.random.permutation(30)
+    np.random.seed(5)
+    (_, a), (_, b) = split_dataset(X, y, (0.5, 0.5))
+    np.testing.assert_array_equal(np.concatenate([a, b]), expected)
+
+
+@given(n=st.integers(3, 400), cut=st.floats(0.05, 0.95))
+@settings(max_examples=60, deadline=None)
+def test_split_dataset_never_loses_or_repeats_a_sample(n, cut):
+    y = np.arange(n)
+    X = np.zeros((n, 1))
+    try:
+        parts = split_dataset(X, y, (cut, 1 - cut), seed=0)
+    except ValueError as error:
+        assert "too few" in str(error)
+        return
+    joined = np.concatenate([p[1] for p in parts])
+    assert sorted(joined.tolist()) == list(range(n))
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        ((np.zeros((10, 2)), np.zeros(10), (0.5, 0.4)), ValueError),
+        ((np.zeros((10, 2)), np.zeros(10), (1.2, -0.2)), ValueError),
+        ((np.zeros((10, 2)), np.zeros(9), (0.5, 0.5)), ValueError),
+        ((np.zeros(10), np.zeros(10), (0.5, 0.5)), ValueError),
+        ((np.zeros((3, 2)), np.zeros(3), (0.1, 0.9)), ValueError),
+        ((np.array([["a", "b"]]), np.zeros(1), (1.0,)), TypeError),
+        ((np.zeros((10, 2)), np.zeros(10), ("half", "half")), TypeError),
+    ],
+)
+def test_split_dataset_rejects_bad_input(args, error):
+    with pytest.raises(error):
+        split_dataset(*args)
+
+
+def test_split_dataset_rejects_a_bad_seed():
+    with pytest.raises(TypeError):
+        split_dataset(np.zeros((4, 1)), np.zeros(4), (0.5, 0.5), seed=1.5)
+
+
+def test_range_scaler_maps_the_training_range_and_reuses_it():
+    train = np.array([[2.0, -5.0], [10.0, 5.0], [6.0, 0.0]])
+    scaler = RangeScaler(-1, 1).fit(train)
+    np.testing.assert_allclose(scaler.transform(train), [[-1, -1], [1, 1], [0, 0]])
+    # The exercise of chapter 13: 12 in a feature trained on [2, 10] lands at 1.5.
+    np.testing.assert_allclose(scaler.transform([[12.0, 10.0]]), [[1.5, 2.0]])
+    np.testing.assert_allclose(RangeScaler(0, 1).fit_transform(train)[:, 0], [0, 1, 0.5])
+
+
+def test_range_scaler_constant_column_goes_to_the_middle():
+    scaled = RangeScaler(0, 4).fit_transform([[3.0, 1.0], [3.0, 2.0]])
+    np.testing.assert_allclose(scaled, [[2, 0], [2, 4]])
+
+
+@given(
+    arrays(
+        np.float64,
+        st.tuples(st.integers(2, 30), st.integers(1, 4)),
+        elements=st.floats(-1e6, 1e6, allow_nan=False, width=64),
+    )
+)
+@settings(max_examples=60, deadline=None)
+def test_range_scaler_output_lies_in_the_range(data):
+    scaled = RangeScaler(-1, 1).fit_transform(data)
+    assert np.all(scaled >= -1 - 1e-9) and np.all(scaled <= 1 + 1e-9)
+    spans = np.ptp(data, axis=0) > 0
+    np.testing.assert_allclose(scaled.min(axis=0)[spans], -1, atol=1e-9)
+    np.testing.assert_allclose(scaled.max(axis=0)[spans], 1, atol=1e-9)
+
+
+def test_range_scaler_rejects_bad_use():
+    with pytest.raises(ValueError, match="before fit"):
+        RangeScaler().transform([[1.0]])
+    with pytest.raises(ValueError, match="low must be smaller"):
+        RangeScaler(1, 1)
+    with pytest.raises(TypeError):
+        RangeScaler("0", 1)
+    scaler = RangeScaler().fit(np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="2 features"):
+        scaler.transform(np.zeros((3, 3)))
+    with pytest.raises(ValueError):
+        scaler.fit(np.zeros((0, 2)))
+    with pytest.raises(TypeError):
+        scaler.fit([["a"], ["b"]])
+
+
+# ---------------------------------------------------------------------------
+# The checkpoint explorer (chapter 11): the browser's arithmetic against the engine
+# ---------------------------------------------------------------------------
+
+EXPLORER_JS = ROOT / "resources" / "widgets" / "checkpoint_explorer.js"
+NODE = shutil.which("node")
+
+
+def _random_explorer(seed, hidden, n_checkpoints=3, n_points=60):
+    from resources.widgets import CheckpointExplorer
+
+    rng = np.random.default_rng(seed)
+    checkpoints = [
+        [
+            rng.normal(0, 2, (2, hidden)),
+            rng.normal(0, 0.5, (1, hidden)),
+            rng.normal(0, 2, (hidden, 3)),
+            rng.normal(0, 0.5, (1, 3)),
+        ]
+        for _ in range(n_checkpoints)
+    ]
+    X = rng.uniform(-1, 1, (n_points, 2))
+    X_test = rng.uniform(-1, 1, (n_points, 2))
+    return CheckpointExplorer(
+        epochs=[100 * i for i in range(n_checkpoints)],
+        checkpoints=checkpoints,
+        X=X,
+        y=rng.integers(0, 3, n_points),
+        X_test=X_test,
+        y_test=rng.integers(0, 3, n_points),
+    )
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+def test_checkpoint_explorer_js_agrees_with_the_engine(tmp_path):
+    module = tmp_path / "checkpoint_explorer.mjs"
+    shutil.copy(EXPLORER_JS, module)
+    explorers = [_random_explorer(seed, hidden) for seed, hidden in enumerate([1, 4, 16, 64])]
+    cells = 25
+    payload = [
+        {
+            "checkpoints": e.checkpoints,
+            "train": e.train_points,
+            "trainLabels": e.train_labels,
+            "test": e.test_points,
+            "testLabels": e.test_labels,
+        }
+        for e in explorers
+    ]
+    (tmp_path / "payload.json").write_text(json.dumps(payload))
+    script = tmp_path / "run.mjs"
+    script.write_text(
+        f"""
+import {{ readFileSync }} from "node:fs";
+const m = await import({json.dumps(module.as_uri())});
+const cases = JSON.parse(readFileSync({json.dumps(str(tmp_path / "payload.json"))}, "utf8"));
+const out = cases.map((c) => ({{
+  curves: m.curves(c.checkpoints, c.train, c.trainLabels, c.test, c.testLabels),
+  grids: c.checkpoints.map((p) => m.regionGrid(p, {cells}, -1.1, 1.1)),
+  probabilities: m.probabilities(c.checkpoints[0], c.train[0]),
+}}));
+console.log(JSON.stringify(out));
+"""
+    )
+    result = subprocess.run([NODE, str(script)], capture_output=True, text=True, check=True)
+    browser = json.loads(result.stdout)
+    centres = (np.arange(cells) + 0.5) * 2.2 / cells
+    grid_x1, grid_x2 = np.meshgrid(-1.1 + centres, 1.1 - centres)  # row 0 at the top
+    grid = np.column_stack([grid_x1.ravel(), grid_x2.ravel()])
+    for explorer, js in zip(explorers, browser, strict=True):
+        n = len(explorer.train_labels)
+        for index, scores in enumerate(js["curves"]):
+            engine = explorer.evaluate(index)
+            for part in ("train", "test"):
+                np.testing.assert_allclose(
+                    scores[part]["loss"], engine[f"{part}_loss"], rtol=1e-5, atol=1e-6
+                )
+                assert abs(scores[part]["accuracy"] - engine[f"{part}_accuracy"]) <= 1 / n
+            mismatches = np.sum(np.array(js["grids"][index]) != explorer.predict(grid, index))
+            assert mismatches <= 1, f"{mismatches} grid cells disagree"
+        np.testing.assert_allclose(sum(js["probabilities"]), 1.0, rtol=1e-12)
+
+
+def test_checkpoint_explorer_python_side():
+    explorer = _random_explorer(seed=9, hidden=5)
+    assert explorer.show_epoch(200) == 2 and explorer.index == 2
+    with pytest.raises(ValueError, match="no checkpoint at epoch"):
+        explorer.show_epoch(150)
+    with pytest.raises(Exception, match="index must lie"):
+        explorer.index = 3
+    # evaluate() is the engine's forward pass on the stored parameters (checked by hand here).
+    p = explorer.checkpoints[1]
+    X, y = np.array(explorer.test_points), np.array(explorer.test_labels)
+    scores = np.maximum(0, X @ np.array(p["w1"]) + p["b1"]) @ np.array(p["w2"]) + p["b2"]
+    probabilities = np.exp(scores - scores.max(axis=1, keepdims=True))
+    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    expected_loss = -np.mean(np.log(np.clip(probabilities[np.arange(len(y)), y], 1e-7, 1)))
+    engine = explorer.evaluate(1)
+    np.testing.assert_allclose(engine["test_loss"], expected_loss, rtol=1e-5)
+    assert engine["test_accuracy"] == np.mean(probabilities.argmax(axis=1) == y)
+
+
+def test_checkpoint_explorer_rejects_bad_input():
+    from resources.widgets import CheckpointExplorer
+
+    good = [np.zeros((2, 4)), np.zeros((1, 4)), np.zeros((4, 3)), np.zeros((1, 3))]
+    X, y = np.zeros((5, 2)), np.zeros(5, dtype=int)
+    with pytest.raises(ValueError, match="one epoch number per checkpoint"):
+        CheckpointExplorer([0, 1], [good], X, y, X, y)
+    with pytest.raises(ValueError, match="w2 must have shape"):
+        CheckpointExplorer([0], [[good[0], good[1], np.zeros((3, 3)), good[3]]], X, y, X, y)
+    with pytest.raises(ValueError, match="points must have shape"):
+        CheckpointExplorer([0], [good], np.zeros((5, 3)), y, X, y)
+    with pytest.raises(ValueError, match="labels"):
+        CheckpointExplorer([0], [good], X, y + 3, X, y)
+
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+STAND_IN_PAGE = """<!doctype html><html><head><link rel="stylesheet" href="explorer.css"></head>
+<body><div id="host"></div><script type="module">
+import widget from "./explorer.mjs";
+const state = await (await fetch("state.json")).json();
+const handlers = {};
+window.model = {
+  get: (key) => state[key],
+  set: (key, value) => {
+    state[key] = value;
+    (handlers["change:" + key] || []).forEach((f) => f());
+  },
+  save_changes: () => {},
+  on: (event, f) => (handlers[event] ||= []).push(f),
+  off: () => {},
+};
+widget.render({ model: window.model, el: document.getElementById("host") });
+window.rendered = true;
+</script></body></html>"""
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")
+def test_checkpoint_explorer_renders_and_follows_the_slider(tmp_path):
+    """render() in Chromium with a stand-in model: the readout matches the engine."""
+    import functools
+    import http.server
+    import threading
+
+    playwright = pytest.importorskip("playwright.sync_api")
+    explorer = _random_explorer(seed=4, hidden=16, n_checkpoints=4)
+    state = {
+        name: getattr(explorer, name)
+        for name in (
+            "epochs",
+            "checkpoints",
+            "train_points",
+            "train_labels",
+            "test_points",
+            "test_labels",
+            "index",
+            "show_test",
+        )
+    }
+    (tmp_path / "state.json").write_text(json.dumps(state))
+    (tmp_path / "index.html").write_text(STAND_IN_PAGE)
+    (tmp_path / "favicon.ico").write_bytes(b"")
+    shutil.copy(EXPLORER_JS, tmp_path / "explorer.mjs")
+    shutil.copy(EXPLORER_JS.with_suffix(".css"), tmp_path / "explorer.css")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    errors = []
+    try:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--no-first-run",
+                ],
+            )
+            page = browser.new_page()
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(f"http://127.0.0.1:{server.server_port}/index.html")
+            page.wait_for_function("window.rendered === true")
+            for index in (0, 3, 1):
+                page.fill("[data-testid=ckpt-slider]", str(index))
+                page.dispatch_event("[data-testid=ckpt-slider]", "input")
+                assert page.evaluate("window.model.get('index')") == index
+                engine = explorer.evaluate(index)
+                shown = {
+                    key: float(page.inner_text(f"[data-testid=ckpt-{key.replace('_', '-')}]"))
+                    for key in ("train-acc", "train-loss", "test-acc", "test-loss")
+                }
+                assert shown["test-loss"] == pytest.approx(engine["test_loss"], abs=6e-4)
+                assert shown["train-loss"] == pytest.approx(engine["train_loss"], abs=6e-4)
+                assert shown["test-acc"] == pytest.approx(engine["test_accuracy"], abs=6e-4)
+                assert shown["train-acc"] == pytest.approx(engine["train_accuracy"], abs=6e-4)
+                epoch = page.inner_text("[data-testid=ckpt-epoch]")
+                assert numbers_in(epoch) == [explorer.epochs[index]]
+            page.click("[data-testid=ckpt-show-test]")
+            assert page.evaluate("window.model.get('show_test')") is False
+            assert page.locator("[data-testid=ckpt-curve] path").count() == 2
+            browser.close()
+    finally:
+        server.shutdown()
+    assert errors == []
+
+
+# ---------------------------------------------------------------------------
+# The augmentation explorer (chapter 13)
+# ---------------------------------------------------------------------------
+
+AUGMENTATION_JS = ROOT / "resources" / "widgets" / "augmentation_explorer.js"
+
+
+def _augmentation_explorer(**kwargs):
+    from resources.widgets import AugmentationExplorer
+
+    rng = np.random.default_rng(21)
+    X = rng.uniform(-1, 1, (30, 2))
+    return AugmentationExplorer(X, rng.integers(0, 3, 30), **kwargs)
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+def test_augmentation_explorer_js_agrees_with_resources_data(tmp_path):
+    module = tmp_path / "augmentation_explorer.mjs"
+    shutil.copy(AUGMENTATION_JS, module)
+    explorer = _augmentation_explorer(max_copies=6, copies=6)
+    settings_grid = [(s, k) for s in (0.0, 0.1, 0.575, 1.0, 2.0) for k in (0, 1, 6)]
+    payload = {
+        "points": explorer.points,
+        "labels": explorer.labels,
+        "unit": explorer.unit_angles,
+        "grid": settings_grid,
+    }
+    (tmp_path / "payload.json").write_text(json.dumps(payload))
+    script = tmp_path / "run.mjs"
+    script.write_text(
+        f"""
+import {{ readFileSync }} from "node:fs";
+const m = await import({json.dumps(module.as_uri())});
+const c = JSON.parse(readFileSync({json.dumps(str(tmp_path / "payload.json"))}, "utf8"));
+const out = c.grid.map(([s, k]) => ({{
+  augmented: m.augment(c.points, c.labels, c.unit, s, k),
+  share: m.shareBeyond(c.unit, s, k),
+}}));
+console.log(JSON.stringify({{ halfGap: m.HALF_GAP, out }}));
+"""
+    )
+    result = subprocess.run([NODE, str(script)], capture_output=True, text=True, check=True)
+    browser = json.loads(result.stdout)
+    from resources.widgets.augmentation_explorer import HALF_GAP
+
+    np.testing.assert_allclose(browser["halfGap"], HALF_GAP, rtol=1e-15)
+    np.testing.assert_allclose(2 * HALF_GAP, (20 - 6 * np.pi), rtol=1e-15)
+    for (s, k), js in zip(settings_grid, browser["out"], strict=True):
+        explorer.angle_std, explorer.copies = s, k
+        X_aug, y_aug = explorer.augmented()
+        np.testing.assert_allclose(js["augmented"]["points"], X_aug, rtol=1e-12, atol=1e-14)
+        assert js["augmented"]["labels"] == y_aug.tolist()
+        assert js["share"] == pytest.approx(explorer.share_beyond(), abs=1e-12)
+
+
+def test_augmentation_explorer_python_side():
+    explorer = _augmentation_explorer(angle_std=0.3, copies=2, seed=5)
+    X = np.array(explorer.points)
+    unit = np.random.default_rng(5).standard_normal((10, len(X)))
+    X_aug, y_aug = explorer.augmented()
+    assert X_aug.shape == (90, 2) and y_aug.shape == (90,)
+    # Rotation by hand: x1' = cos a x1 - sin a x2, x2' = sin a x1 + cos a x2.
+    a = 0.3 * unit[1]
+    expected = np.column_stack(
+        [np.cos(a) * X[:, 0] - np.sin(a) * X[:, 1], np.sin(a) * X[:, 0] + np.cos(a) * X[:, 1]]
+    )
+    np.testing.assert_allclose(X_aug[60:], expected, rtol=1e-12)
+    np.testing.assert_allclose(np.hypot(*X_aug.T), np.tile(np.hypot(*X.T), 3))
+    assert explorer.share_beyond() == pytest.approx(
+        np.mean(np.abs(0.3 * unit[:2]) > 0.575), abs=0.01
+    )
+    with pytest.raises(Exception, match="copies must lie"):
+        explorer.copies = 11
+    with pytest.raises(Exception, match="angle_std must be"):
+        explorer.angle_std = -0.1
+    with pytest.raises(ValueError, match="shape"):
+        _augmentation_explorer().__class__(np.zeros((3, 3)), [0, 1, 2])
+
+
+def test_rotate_rejects_bad_input():
+    from resources.data import rotate
+
+    with pytest.raises(ValueError, match="one angle per point"):
+        rotate(np.zeros((3, 2)), [0.1, 0.2])
+    with pytest.raises(ValueError, match="shape"):
+        rotate(np.zeros((3, 3)), 0.1)
+    with pytest.raises(TypeError):
+        rotate(np.zeros((3, 2)), ["a", "b", "c"])
+    np.testing.assert_allclose(rotate([[1.0, 0.0]], np.pi / 2), [[0.0, 1.0]], atol=1e-15)
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")
+def test_augmentation_explorer_renders_and_follows_the_sliders(tmp_path):
+    import functools
+    import http.server
+    import threading
+
+    playwright = pytest.importorskip("playwright.sync_api")
+    explorer = _augmentation_explorer(angle_std=0.25, copies=7)
+    state = {
+        name: getattr(explorer, name)
+        for name in ("points", "labels", "unit_angles", "angle_std", "copies")
+    }
+    (tmp_path / "state.json").write_text(json.dumps(state))
+    (tmp_path / "index.html").write_text(STAND_IN_PAGE)
+    (tmp_path / "favicon.ico").write_bytes(b"")
+    shutil.copy(AUGMENTATION_JS, tmp_path / "explorer.mjs")
+    shutil.copy(AUGMENTATION_JS.with_suffix(".css"), tmp_path / "explorer.css")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    errors = []
+    try:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--no-first-run",
+                ],
+            )
+            page = browser.new_page()
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(f"http://127.0.0.1:{server.server_port}/index.html")
+            page.wait_for_function("window.rendered === true")
+            for std, copies in [(0.25, 7), (1.0, 3), (2.0, 10), (0.0, 0)]:
+                page.fill("[data-testid=aug-std]", str(std))
+                page.dispatch_event("[data-testid=aug-std]", "input")
+                page.fill("[data-testid=aug-copies]", str(copies))
+                page.dispatch_event("[data-testid=aug-copies]", "input")
+                explorer.angle_std, explorer.copies = std, copies
+                assert page.evaluate("window.model.get('copies')") == copies
+                count = int(page.inner_text("[data-testid=aug-count]"))
+                assert count == len(explorer.augmented()[1])
+                share = numbers_in(page.inner_text("[data-testid=aug-share]"))[0]
+                assert share == pytest.approx(100 * explorer.share_beyond(), abs=0.051)
+                circles = page.locator("[data-testid=aug-picture] circle").count()
+                assert circles == count
+            browser.close()
+    finally:
+        server.shutdown()
+    assert errors == []
