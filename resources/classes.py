@@ -144,21 +144,58 @@ def _one_hot_to_sparse(labels, n_samples, n_classes):
     return labels.argmax(axis=1)
 
 
-def _dot(a, b):
+def _float64(array):
+    """A float64 copy of a float32 array, for the matrix products below; others as they are."""
+    return array.astype(np.float64) if array.dtype == np.float32 else array
+
+
+def _dot(a, b, a64, b64):
     """The matrix product ``a @ b``, with its sums accumulated in float64.
 
     ``nnfs.init()`` makes arrays float32 and patches ``np.dot`` to multiply in float64 and
     round the result back to float32, so that results do not depend on the order in which a
-    CPU adds up a long sum. We do the same here directly (it costs two conversions instead
-    of three), whether or not ``nnfs.init()`` was called: float32 in, float32 out.
+    CPU adds up a long sum. We do the same here directly, whether or not ``nnfs.init()`` was
+    called: float32 in, float32 out. The caller passes ``a64`` and ``b64``, the factors as
+    ``_float64`` returns them, so that an array used in two products is converted only once.
     """
+    product = a64 @ b64
     if a.dtype == np.float32 and b.dtype == np.float32:
-        return (a.astype(np.float64) @ b.astype(np.float64)).astype(np.float32)
-    return a @ b
+        return product.astype(np.float32)
+    return product
 
 
 def _shape(output):
     return None if output is None else output.shape
+
+
+# NumPy reduces a 2-D array along axis 1 one row at a time; with rows as short as a handful of
+# classes (3 for the spiral data) that per-row overhead is most of the work. For fewer than 8
+# columns, these two helpers go through the columns instead, a few whole-column operations.
+# The results are the same: NumPy, too, adds up rows shorter than 8 numbers from left to right
+# (longer rows it adds pairwise, in its own order, so for them we let NumPy do it).
+FEW_COLUMNS = 8
+
+
+def _row_max(values):
+    """``values.max(axis=1)`` (NaN if a row holds a NaN)."""
+    n_columns = values.shape[1]
+    if n_columns == 1 or n_columns >= FEW_COLUMNS:
+        return values.max(axis=1)
+    row_max = np.maximum(values[:, 0], values[:, 1])
+    for column in range(2, n_columns):
+        np.maximum(row_max, values[:, column], out=row_max)
+    return row_max
+
+
+def _row_sum(values):
+    """``values.sum(axis=1)``, with the same rounding."""
+    n_columns = values.shape[1]
+    if n_columns == 1 or n_columns >= FEW_COLUMNS:
+        return values.sum(axis=1)
+    row_sum = values[:, 0] + values[:, 1]
+    for column in range(2, n_columns):
+        row_sum += values[:, column]
+    return row_sum
 
 
 # ---------------------------------------------------------------------------
@@ -184,7 +221,8 @@ class DenseLayer:
         self.inputs = _as_batch(
             inputs, "DenseLayer inputs", width=self.weights.shape[0], check_nan=False
         )
-        self.output = _dot(self.inputs, self.weights) + self.biases
+        inputs64, weights64 = _float64(self.inputs), _float64(self.weights)
+        self.output = _dot(self.inputs, self.weights, inputs64, weights64) + self.biases
         # A NaN anywhere in a sample's inputs makes that sample's whole output row NaN, so it
         # is enough to search the smaller of the two arrays (the message counts the inputs').
         smaller = self.inputs if self.inputs.size <= self.output.size else self.output
@@ -193,9 +231,12 @@ class DenseLayer:
 
     def backward(self, dvalues):
         dvalues = _check_gradient(dvalues, _shape(self.output), "DenseLayer")
-        self.dweights = _dot(self.inputs.T, dvalues)  # (n_inputs, n_neurons)
-        self.dbiases = np.sum(dvalues, axis=0, keepdims=True)  # (1, n_neurons)
-        self.dinputs = _dot(dvalues, self.weights.T)  # (n_samples, n_inputs)
+        dvalues64 = _float64(dvalues)  # converted once, used in both products
+        weights64 = _float64(self.weights)
+        # (n_inputs, n_neurons), (1, n_neurons) and (n_samples, n_inputs):
+        self.dweights = _dot(self.inputs.T, dvalues, _float64(self.inputs.T), dvalues64)
+        self.dbiases = dvalues.sum(axis=0, keepdims=True)  # (the method is faster than np.sum)
+        self.dinputs = _dot(dvalues, self.weights.T, dvalues64, weights64.T)
 
 
 class ReLU:
@@ -229,14 +270,11 @@ class SoftMax:
     def forward(self, inputs):
         inputs = _as_batch(inputs, "SoftMax inputs", check_nan=False)
         # Subtracting each row's maximum changes nothing mathematically and keeps exp finite.
-        # (Picking the maxima with argmax is several times faster than inputs.max(axis=1)
-        # when rows are as short as a handful of classes.)
-        rows = np.arange(inputs.shape[0])
-        row_max = inputs[rows, inputs.argmax(axis=1)][:, np.newaxis]
-        if np.isnan(row_max).any():  # argmax picks a row's NaN if it has one
+        row_max = _row_max(inputs)
+        if np.isnan(row_max).any():  # the maximum of a row with a NaN in it is NaN
             _refuse_nan(inputs, "SoftMax inputs")
-        exponentials = np.exp(inputs - row_max)
-        exponentials /= np.sum(exponentials, axis=1, keepdims=True)
+        exponentials = np.exp(inputs - row_max[:, np.newaxis])
+        exponentials /= _row_sum(exponentials)[:, np.newaxis]
         self.output = exponentials
 
     def backward(self, dvalues):
@@ -283,7 +321,7 @@ class CategoricalCrossEntropy(Loss):
         # Clipping keeps log() finite when a probability is exactly 0 (and symmetric at 1).
         # Only the correct class's probability enters the loss, so pick it first, then clip.
         correct_confidences = y_pred[np.arange(len(y_pred)), labels]
-        return -np.log(np.clip(correct_confidences, self.CLIP, 1 - self.CLIP))
+        return -np.log(correct_confidences.clip(self.CLIP, 1 - self.CLIP))
 
     def backward(self, dvalues, y_true):
         dvalues = _as_batch(dvalues, "predicted probabilities")
@@ -311,14 +349,19 @@ class SoftMaxCategoricalCrossEntropy:
         self.output = self.activation.output
         labels = _sparse_labels(y_true, *self.output.shape)
         # The probabilities come straight from our softmax: the loss need not check them.
-        return np.mean(self.loss._sample_losses(self.output, labels))
+        sample_losses = self.loss._sample_losses(self.output, labels)
+        # The mean, computed as np.mean computes it (same result), minus np.mean's overhead.
+        return sample_losses.sum() / len(sample_losses)
 
     def backward(self, dvalues, y_true):
         dvalues = _check_gradient(dvalues, _shape(self.output), "SoftMaxCategoricalCrossEntropy")
         n_samples, n_classes = dvalues.shape
         labels = _sparse_labels(y_true, n_samples, n_classes)
         # A float copy: integer dvalues (e.g. one-hot-like lists) must not make the divide fail.
-        self.dinputs = dvalues.astype(np.result_type(dvalues.dtype, np.float32), copy=True)
+        if dvalues.dtype.kind == "f":
+            self.dinputs = dvalues.copy()
+        else:
+            self.dinputs = dvalues.astype(np.result_type(dvalues.dtype, np.float32))
         self.dinputs[np.arange(n_samples), labels] -= 1
         self.dinputs /= n_samples
 
@@ -473,15 +516,47 @@ class Adam(Optimizer):
     def update_params(self, layer):
         _check_layer(layer)
         if not hasattr(layer, "weight_cache"):
-            layer.weight_momentums = np.zeros_like(layer.weights)
-            layer.weight_cache = np.zeros_like(layer.weights)
-            layer.bias_momentums = np.zeros_like(layer.biases)
-            layer.bias_cache = np.zeros_like(layer.biases)
-        self._step(layer.weights, layer.dweights, layer.weight_momentums, layer.weight_cache)
-        self._step(layer.biases, layer.dbiases, layer.bias_momentums, layer.bias_cache)
+            self._start(layer)
+        if hasattr(layer, "stacked_momentums") and layer.dweights.dtype == layer.dbiases.dtype:
+            # One step for all the layer's numbers: the biases' gradients as one more row.
+            gradient = np.concatenate((layer.dweights, layer.dbiases))
+            update = self._update(gradient, layer.stacked_momentums, layer.stacked_cache)
+            layer.weights += update[:-1]
+            layer.biases += update[-1:]
+        else:
+            layer.weights += self._update(
+                layer.dweights, layer.weight_momentums, layer.weight_cache
+            )
+            layer.biases += self._update(layer.dbiases, layer.bias_momentums, layer.bias_cache)
 
-    def _step(self, parameter, gradient, momentum, cache):
-        """Update one parameter array, its momentum and its cache, all in place."""
+    def _start(self, layer):
+        """Give the layer its momentums and caches, all zeros.
+
+        Adam does the same to every number of the weights and the biases, and a handful of
+        NumPy operations on small arrays take longer to call than to compute. So when the
+        biases are one row as wide as the weights (shape (1, n_neurons)) and of the same
+        dtype, the layer's momentums live in one array, ``stacked_momentums``, the weights'
+        rows with the biases' row below, and ``weight_momentums`` and ``bias_momentums``
+        are views of its rows (the same for the caches): each line of ``_update`` is then
+        one operation for the whole layer, with the same results.
+        """
+        weights, biases = layer.weights, layer.biases
+        if biases.shape == (1, weights.shape[1]) and biases.dtype == weights.dtype:
+            stacked_shape = (weights.shape[0] + 1, weights.shape[1])
+            layer.stacked_momentums = np.zeros(stacked_shape, dtype=weights.dtype)
+            layer.stacked_cache = np.zeros(stacked_shape, dtype=weights.dtype)
+            layer.weight_momentums = layer.stacked_momentums[:-1]
+            layer.bias_momentums = layer.stacked_momentums[-1:]
+            layer.weight_cache = layer.stacked_cache[:-1]
+            layer.bias_cache = layer.stacked_cache[-1:]
+        else:
+            layer.weight_momentums = np.zeros_like(weights)
+            layer.weight_cache = np.zeros_like(weights)
+            layer.bias_momentums = np.zeros_like(biases)
+            layer.bias_cache = np.zeros_like(biases)
+
+    def _update(self, gradient, momentum, cache):
+        """Update a momentum and a cache in place; return the step to add to the parameters."""
         t = self.iterations + 1
         momentum *= self.beta_1
         momentum += (1 - self.beta_1) * gradient
@@ -489,7 +564,7 @@ class Adam(Optimizer):
         cache += (1 - self.beta_2) * gradient**2
         momentum_corrected = momentum / (1 - self.beta_1**t)
         cache_corrected = cache / (1 - self.beta_2**t)
-        parameter += (
+        return (
             -self.current_learning_rate
             * momentum_corrected
             / (np.sqrt(cache_corrected) + self.epsilon)
