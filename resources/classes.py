@@ -516,47 +516,15 @@ class Adam(Optimizer):
     def update_params(self, layer):
         _check_layer(layer)
         if not hasattr(layer, "weight_cache"):
-            self._start(layer)
-        if hasattr(layer, "stacked_momentums") and layer.dweights.dtype == layer.dbiases.dtype:
-            # One step for all the layer's numbers: the biases' gradients as one more row.
-            gradient = np.concatenate((layer.dweights, layer.dbiases))
-            update = self._update(gradient, layer.stacked_momentums, layer.stacked_cache)
-            layer.weights += update[:-1]
-            layer.biases += update[-1:]
-        else:
-            layer.weights += self._update(
-                layer.dweights, layer.weight_momentums, layer.weight_cache
-            )
-            layer.biases += self._update(layer.dbiases, layer.bias_momentums, layer.bias_cache)
+            layer.weight_momentums = np.zeros_like(layer.weights)
+            layer.weight_cache = np.zeros_like(layer.weights)
+            layer.bias_momentums = np.zeros_like(layer.biases)
+            layer.bias_cache = np.zeros_like(layer.biases)
+        self._step(layer.weights, layer.dweights, layer.weight_momentums, layer.weight_cache)
+        self._step(layer.biases, layer.dbiases, layer.bias_momentums, layer.bias_cache)
 
-    def _start(self, layer):
-        """Give the layer its momentums and caches, all zeros.
-
-        Adam does the same to every number of the weights and the biases, and a handful of
-        NumPy operations on small arrays take longer to call than to compute. So when the
-        biases are one row as wide as the weights (shape (1, n_neurons)) and of the same
-        dtype, the layer's momentums live in one array, ``stacked_momentums``, the weights'
-        rows with the biases' row below, and ``weight_momentums`` and ``bias_momentums``
-        are views of its rows (the same for the caches): each line of ``_update`` is then
-        one operation for the whole layer, with the same results.
-        """
-        weights, biases = layer.weights, layer.biases
-        if biases.shape == (1, weights.shape[1]) and biases.dtype == weights.dtype:
-            stacked_shape = (weights.shape[0] + 1, weights.shape[1])
-            layer.stacked_momentums = np.zeros(stacked_shape, dtype=weights.dtype)
-            layer.stacked_cache = np.zeros(stacked_shape, dtype=weights.dtype)
-            layer.weight_momentums = layer.stacked_momentums[:-1]
-            layer.bias_momentums = layer.stacked_momentums[-1:]
-            layer.weight_cache = layer.stacked_cache[:-1]
-            layer.bias_cache = layer.stacked_cache[-1:]
-        else:
-            layer.weight_momentums = np.zeros_like(weights)
-            layer.weight_cache = np.zeros_like(weights)
-            layer.bias_momentums = np.zeros_like(biases)
-            layer.bias_cache = np.zeros_like(biases)
-
-    def _update(self, gradient, momentum, cache):
-        """Update a momentum and a cache in place; return the step to add to the parameters."""
+    def _step(self, parameter, gradient, momentum, cache):
+        """Update one parameter array, its momentum and its cache, all in place."""
         t = self.iterations + 1
         momentum *= self.beta_1
         momentum += (1 - self.beta_1) * gradient
@@ -564,7 +532,7 @@ class Adam(Optimizer):
         cache += (1 - self.beta_2) * gradient**2
         momentum_corrected = momentum / (1 - self.beta_1**t)
         cache_corrected = cache / (1 - self.beta_2**t)
-        return (
+        parameter += (
             -self.current_learning_rate
             * momentum_corrected
             / (np.sqrt(cache_corrected) + self.epsilon)

@@ -219,30 +219,6 @@ def test_adam_on_a_dense_layer_float32_matches_float64_reference():
     np.testing.assert_allclose(flat(layer.weights, layer.biases), expected, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_adam_stacked_state_gives_the_same_bits_as_separate_arrays(dtype):
-    # Biases of shape (1, n) share one state array with the weights; biases of shape (n,)
-    # cannot, and take the separate path. Both must give exactly the same numbers.
-    stacked = HandLayer(W0, B0, dtype)
-    separate = HandLayer(W0, B0[0], dtype)
-    optimizers = Adam(learning_rate=0.05, decay=1e-3), Adam(learning_rate=0.05, decay=1e-3)
-    for dweights, dbiases in GRADIENTS:
-        stacked.set_gradients(dweights, dbiases)
-        separate.set_gradients(dweights, dbiases[0])
-        for layer, optimizer in zip((stacked, separate), optimizers, strict=True):
-            optimizer.pre_update_params()
-            optimizer.update_params(layer)
-            optimizer.post_update_params()
-    assert hasattr(stacked, "stacked_momentums") and not hasattr(separate, "stacked_momentums")
-    for name in ("weights", "weight_momentums", "weight_cache"):
-        np.testing.assert_array_equal(getattr(stacked, name), getattr(separate, name), name)
-    for name in ("biases", "bias_momentums", "bias_cache"):
-        np.testing.assert_array_equal(getattr(stacked, name)[0], getattr(separate, name), name)
-    # The per-array names are views of the stacked state, so they show the current values.
-    np.testing.assert_array_equal(stacked.stacked_momentums[-1:], stacked.bias_momentums)
-    assert stacked.weight_cache.base is stacked.stacked_cache
-
-
 # --- the learning-rate schedule ---------------------------------------------------------------
 
 
