@@ -560,6 +560,18 @@ def test_chapter_9_explorer_in_jupyterlab(lab):
         page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget")
         timings["notebook_shown_s"] = round(time.perf_counter() - opened, 2)
 
+        # The exercise solutions fold away in JupyterLab too: their cells open collapsed.
+        page.wait_for_function(
+            "() => window.jupyterapp.shell.currentWidget.content.widgets.length > 40"
+        )
+        folded = page.evaluate(
+            """() => window.jupyterapp.shell.currentWidget.content.widgets
+                .filter(cell => cell.model.type === "markdown" && cell.inputHidden)
+                .map(cell => cell.model.sharedModel.getSource())"""
+        )
+        assert len(folded) == 4, f"expected 4 folded solution cells, found {len(folded)}"
+        assert all("{admonition} Solution" in source for source in folded)
+
         _accept_kernel(page)
         _click_menu(page, "Run", "Run All Cells")
         state = _wait_for_run_all(page, RUN_ALL_TIMEOUT)

@@ -47,3 +47,19 @@ def test_ruff_lint_and_format_clean():
         text=True,
     )
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_solutions_fold_away_in_jupyterlab_too(path):
+    """A solution is a dropdown in the built book; in JupyterLab its cell opens collapsed."""
+    notebook = json.loads(path.read_text())
+    solutions = [
+        cell
+        for cell in notebook["cells"]
+        if cell["cell_type"] == "markdown" and "{admonition} Solution" in "".join(cell["source"])
+    ]
+    assert solutions, f"{path.name} has no folded solutions"
+    for cell in solutions:
+        assert cell["metadata"].get("jupyter", {}).get("source_hidden") is True, (
+            f"{path.name} cell {cell.get('id')} shows its solution when opened in JupyterLab"
+        )
