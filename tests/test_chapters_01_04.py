@@ -274,8 +274,9 @@ def _solutions(nb):
     for cell in nb.cells:
         if cell.cell_type != "markdown":
             continue
-        for block in re.split(r"````\{admonition\} Solution", cell.source)[1:]:
-            assert ":class: dropdown" in block.split("\n")[1]
+        for block in re.findall(
+            r"<details>\n<summary>Solution</summary>\n(.*?)</details>", cell.source, re.S
+        ):
             code = re.search(r"```python\n(.*?)```", block, re.S).group(1)
             number = int(re.search(r"answer_(\d+)\s*=", code).group(1))
             solutions[number] = code

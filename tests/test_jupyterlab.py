@@ -560,24 +560,19 @@ def test_chapter_9_explorer_in_jupyterlab(lab):
         page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget")
         timings["notebook_shown_s"] = round(time.perf_counter() - opened, 2)
 
-        # The exercise solutions fold away in JupyterLab too: their cells open collapsed.
-        page.wait_for_function(
-            "() => window.jupyterapp.shell.currentWidget.content.widgets.length > 40"
-        )
-        folded = page.evaluate(
-            """() => window.jupyterapp.shell.currentWidget.content.widgets
-                .filter(cell => cell.model.type === "markdown" && cell.inputHidden)
-                .map(cell => cell.model.sharedModel.getSource())"""
-        )
-        assert len(folded) == 4, f"expected 4 folded solution cells, found {len(folded)}"
-        assert all("{admonition} Solution" in source for source in folded)
-
         _accept_kernel(page)
         _click_menu(page, "Run", "Run All Cells")
         state = _wait_for_run_all(page, RUN_ALL_TIMEOUT)
         page.locator('.jp-OutputArea-output [data-testid="step"]').first.wait_for()
         timings["run_all_s"] = round(time.perf_counter() - opened, 2)
         timings["code_cells"] = len(state["cells"])
+
+        # The exercise solutions stay folded after Run All: closed <details> in rendered markdown.
+        folded = page.evaluate(
+            """() => [...document.querySelectorAll(".jp-RenderedMarkdown details")]
+                .map(d => [d.open, d.querySelector("summary").textContent])"""
+        )
+        assert folded == [[False, "Solution"]] * 4, f"solutions not folded: {folded}"
 
         explorer = Explorer(page)
         explorer.root.scroll_into_view_if_needed()
