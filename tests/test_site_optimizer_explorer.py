@@ -17,18 +17,9 @@ import pytest
 
 from resources.widgets import OptimizerExplorer
 from resources.widgets import optimizer_explorer as oe
+from tests.test_optimizer_explorer import SMALL_GRID
 
 JS = Path(oe.__file__).with_name("optimizer_explorer.js")
-SMALL_GRID = {
-    "optimizers": ["SGD", "Adam"],
-    "learning_rates": {"SGD": [0.5, 1.0], "Adam": [0.01, 0.05]},
-    "decays": [0.0, 1e-2],
-    "momentums": [0.0, 0.9],
-    "epochs": 41,
-    "record_every": 10,
-    "map_size": 8,
-    "extent": 1.1,
-}
 
 
 @pytest.fixture(scope="module")
