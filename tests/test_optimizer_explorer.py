@@ -100,6 +100,23 @@ def test_every_run_starts_where_chapter_10_starts(explorer):
         assert (f"{run['accuracy'][0]:.3f}", f"{run['loss'][0]:.3f}") == ("0.360", "1.099")
 
 
+def test_starting_point_leaves_the_readers_numpy_as_it_was():
+    functions = (np.dot, np.zeros, np.eye, np.random.randn)
+    np.random.seed(1234)
+    expected_draw = np.random.rand()
+    np.random.seed(1234)
+    X, y, (weights1, biases1, weights2, biases2) = oe.starting_point()
+    assert (np.dot, np.zeros, np.eye, np.random.randn) == functions
+    assert np.random.rand() == expected_draw  # the reader's random sequence goes on unchanged
+    # ... while the explorer still got chapter 10's float32 data and starting weights.
+    nnfs.init()
+    np.testing.assert_array_equal(X, spiral_data(samples=100, classes=3)[0])
+    np.testing.assert_array_equal(weights1, DenseLayer(2, 64).weights)
+    assert weights1.dtype == biases1.dtype == weights2.dtype == np.float32
+    assert weights2.shape == (64, 3) and biases2.shape == (1, 3) and y.shape == (300,)
+    np.dot, np.zeros, np.eye, np.random.randn = functions
+
+
 def test_map_points_run_top_left_to_bottom_right():
     points = oe.map_points(3, 1.0)
     np.testing.assert_array_equal(points[0], [-1.0, 1.0])

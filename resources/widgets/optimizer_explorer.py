@@ -14,6 +14,7 @@ responds at once, also on the static page. ``run_key`` is computed the same way 
 (tests compare them); ``select()`` drives the explorer from Python.
 """
 
+import contextlib
 import math
 import pathlib
 import time
@@ -91,11 +92,29 @@ def make_optimizer(name, learning_rate, decay, momentum):
     return OPTIMIZERS[name](learning_rate=learning_rate, decay=decay)
 
 
+@contextlib.contextmanager
+def nnfs_numpy():
+    """``nnfs.init()`` inside a ``with`` block only; afterwards NumPy is exactly as before.
+
+    ``nnfs.init()`` changes NumPy for the whole kernel: float32 defaults, a float64
+    ``np.dot``, a reseeded random generator (and another wrapper around the functions on every
+    call). Building the explorer must not do that to the reader's notebook.
+    """
+    functions = (np.dot, np.zeros, np.eye, np.random.randn)
+    random_state = np.random.get_state()
+    nnfs.init()
+    try:
+        yield
+    finally:
+        np.dot, np.zeros, np.eye, np.random.randn = functions
+        np.random.set_state(random_state)
+
+
 def starting_point():
     """Chapter 10's data and starting weights: ``nnfs.init()``, then the same random draws."""
-    nnfs.init()
-    X, y = spiral_data(samples=100, classes=3)
-    dense1, dense2 = DenseLayer(2, 64), DenseLayer(64, 3)
+    with nnfs_numpy():
+        X, y = spiral_data(samples=100, classes=3)
+        dense1, dense2 = DenseLayer(2, 64), DenseLayer(64, 3)
     return X, y, (dense1.weights, dense1.biases, dense2.weights, dense2.biases)
 
 
