@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +40,18 @@ JUPYTER_BOOK = [
     "-c",
     "import sys; from jupyter_book.cli.main import main; sys.exit(main())",
 ]
+
+
+# nnfs.init() changes NumPy for the whole process (float32 defaults, a float64 np.dot) and wraps
+# the functions once more on every call. Tests that call it would leak that into later tests,
+# so every test ends by putting NumPy's own functions back.
+NUMPY_FUNCTIONS = (np.dot, np.zeros, np.eye, np.random.randn)
+
+
+@pytest.fixture(autouse=True)
+def numpy_functions_restored():
+    yield
+    np.dot, np.zeros, np.eye, np.random.randn = NUMPY_FUNCTIONS
 
 
 def _ensure_site_assets():

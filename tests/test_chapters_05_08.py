@@ -335,7 +335,6 @@ B = -0.5
 
 
 def neuron(parameters):
-    # np.sum of the products, not np.dot: other tests' nnfs.init() makes np.dot float32.
     return max(float(np.sum(parameters[0:3] * parameters[3:6])) + parameters[6], 0.0)
 
 

@@ -23,24 +23,6 @@ H = 1e-6
 SETTINGS = settings(max_examples=40, deadline=None)
 
 
-def _unwrap_nnfs(function):
-    """NumPy's own function behind the wrappers that ``nnfs.init()`` installs, if any."""
-    while getattr(function, "__module__", None) == "nnfs.core":
-        cells = [cell.cell_contents for cell in function.__closure__]
-        callables = [c for c in cells if callable(c)]
-        function = callables[0] if callables else next(c for c in cells if isinstance(c, list))[-1]
-    return function
-
-
-@pytest.fixture(autouse=True)
-def float64_numpy(monkeypatch):
-    """These checks need float64; undo ``nnfs.init()`` if another test in the process ran it."""
-    monkeypatch.setattr(np, "dot", _unwrap_nnfs(np.dot))
-    monkeypatch.setattr(np, "zeros", _unwrap_nnfs(np.zeros))
-    monkeypatch.setattr(np, "eye", _unwrap_nnfs(np.eye))
-    monkeypatch.setattr(np.random, "randn", _unwrap_nnfs(np.random.randn))
-
-
 def numerical_gradient(f, values, h=H):
     values = np.array(values, dtype=np.float64)
     gradient = np.zeros_like(values)

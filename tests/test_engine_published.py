@@ -219,3 +219,12 @@ def test_float64_biases_give_a_float64_output(spiral):
     layer.biases = np.array([[2.0, 3.0, 0.5]])  # float64, while weights and X are float32
     layer.forward(X)
     assert layer.output.dtype == np.float64
+
+
+def test_nnfs_init_inside_a_test(spiral):
+    assert np.zeros(1).dtype == np.float32  # the spiral fixture ran nnfs.init()
+
+
+def test_nnfs_init_does_not_leak_into_the_next_test():
+    # conftest puts NumPy's own functions back after every test: float64 again.
+    assert np.zeros(1).dtype == np.float64 and np.random.randn(1).dtype == np.float64
