@@ -10,6 +10,8 @@ decay=5e-7)``, trained on the whole batch for 10001 epochs. It is trained with
 * ``engine``: the book's engine, ``resources/classes.py``;
 * ``nnfs-style``: the same classes written plainly in the NNFS book's style
   (``benchmarks/nnfs_style.py``), the baseline;
+* ``floor``: the same run as one flat NumPy loop with no classes, no checks and every trick
+  (``benchmarks/numpy_floor.py``): about the least NumPy can take per epoch here;
 * ``torch``: the same model and loop in PyTorch, on the CPU, in eager mode, starting from the
   same weights (optional: skipped with a message when PyTorch is not installed).
 
@@ -35,6 +37,7 @@ sys.path.insert(0, str(HERE.parent))  # the repository root, so that `resources`
 sys.path.insert(0, str(HERE))
 
 import nnfs_style  # noqa: E402
+import numpy_floor  # noqa: E402
 
 from resources import classes  # noqa: E402
 
@@ -105,15 +108,26 @@ def train_numpy(kit, epochs=10001, record_every=100):
     return seconds, history
 
 
+def chapter_10_start():
+    """Chapter 10's data and starting weights, drawn exactly as DenseLayer draws them."""
+    fresh_nnfs_init()
+    X, y = spiral_data(samples=100, classes=3)
+    w1, b1 = 0.01 * np.random.randn(2, 64), np.zeros((1, 64))
+    w2, b2 = 0.01 * np.random.randn(64, 3), np.zeros((1, 3))
+    return X, y, (w1, b1, w2, b2)
+
+
+def train_floor(epochs=10001, record_every=100):
+    """The same run as one flat loop with every trick (``benchmarks/numpy_floor.py``)."""
+    X, y, start = chapter_10_start()
+    return numpy_floor.train(X, y, start, epochs, record_every)
+
+
 def train_torch(epochs=10001, record_every=100):
     """The same model, starting weights and loop in PyTorch (CPU, eager mode)."""
     import torch
 
-    fresh_nnfs_init()
-    X, y = spiral_data(samples=100, classes=3)
-    # Draw the starting weights exactly as DenseLayer does, in the same order.
-    w1, b1 = 0.01 * np.random.randn(2, 64), np.zeros((1, 64))
-    w2, b2 = 0.01 * np.random.randn(64, 3), np.zeros((1, 3))
+    X, y, (w1, b1, w2, b2) = chapter_10_start()
 
     model = torch.nn.Sequential(torch.nn.Linear(2, 64), torch.nn.ReLU(), torch.nn.Linear(64, 3))
     with torch.no_grad():
@@ -182,6 +196,7 @@ def main(argv=None):
     columns = {
         "engine": lambda epochs=args.epochs: train_numpy(ENGINE, epochs),
         "nnfs-style": lambda epochs=args.epochs: train_numpy(BASELINE, epochs),
+        "floor": lambda epochs=args.epochs: train_floor(epochs),
     }
     if importlib.util.find_spec("torch") is None:
         print("torch: not installed, column skipped (pip install torch to add it)\n")

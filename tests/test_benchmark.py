@@ -36,6 +36,20 @@ def test_engine_and_baseline_trajectories_agree(bench):
     np.testing.assert_allclose(engine[:, 3], baseline[:, 3], rtol=1e-15)  # learning rate
 
 
+def test_the_floor_computes_what_the_engine_computes(bench):
+    # Same data, weights and formulas; the floor sums and orders a few operations differently,
+    # so the runs agree to float32 rounding at first and then drift apart, as long runs do.
+    _, engine = bench.train_numpy(bench.ENGINE, epochs=11, record_every=1)
+    _, floor = bench.train_floor(epochs=11, record_every=1)
+    engine, floor = np.array(engine), np.array(floor)
+    np.testing.assert_array_equal(engine[:, 0], floor[:, 0])
+    np.testing.assert_allclose(floor[:, 1], engine[:, 1], atol=1e-12)  # accuracy
+    np.testing.assert_allclose(floor[:, 2], engine[:, 2], rtol=1e-6)  # loss
+    np.testing.assert_allclose(floor[:, 3], engine[:, 3], rtol=1e-15)  # learning rate
+    _, history = bench.train_floor(epochs=1001, record_every=1000)
+    assert history[-1][1] > 0.75 and history[-1][2] < 0.6  # and it learns
+
+
 def test_both_start_where_chapter_10_starts(bench):
     for kit in (bench.ENGINE, bench.BASELINE):
         _, history = bench.train_numpy(kit, epochs=1)
