@@ -9,6 +9,7 @@ Chromium page that refuses every request leaving the machine and records refused
 failed loads and console errors.
 """
 
+import contextlib
 import functools
 import http.server
 import os
@@ -65,7 +66,8 @@ def _ensure_site_assets():
     subprocess.run([sys.executable, str(ROOT / "scripts" / "site_assets.py")], check=True)
 
 
-def _copy_sources(destination):
+def copy_sources(destination):
+    """Copy the repository to ``destination``, without builds, caches or installed packages."""
     ignore = shutil.ignore_patterns(
         "_build",
         ".git",
@@ -77,6 +79,7 @@ def _copy_sources(destination):
         ".pytest_cache",
         ".ruff_cache",
         "*.egg-info",
+        ".ipynb_checkpoints",
         "site-assets",
     )
     shutil.copytree(ROOT, destination, ignore=ignore)
@@ -90,7 +93,7 @@ def built_book(tmp_path_factory):
     """Build a copy of the book strictly; return the folder that holds ``_build``."""
     _ensure_site_assets()
     source = tmp_path_factory.mktemp("book") / "src"
-    _copy_sources(source)
+    copy_sources(source)
     env = dict(os.environ, PYTHONPATH=str(source))
     command = [*JUPYTER_BOOK, "build", "--warningiserror", "--keep-going", str(source)]
     started = time.perf_counter()
@@ -120,21 +123,33 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+@contextlib.contextmanager
+def served(folder):
+    """Serve ``folder`` over HTTP on 127.0.0.1 while the block runs; yield its URL (ends in /)."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture(scope="session")
 def site_url(built_book):
     """The built HTML book served over HTTP on 127.0.0.1; the URL of its root, ending in ``/``."""
-    handler = functools.partial(_QuietHandler, directory=str(built_book / "_build" / "html"))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-    server.server_close()
+    with served(built_book / "_build" / "html") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def browser():
-    """Headless Chromium (Debian's ``/usr/bin/chromium``, or ``$CHROMIUM``) via Playwright."""
+    """Headless Chromium (Debian's ``/usr/bin/chromium``, or ``$CHROMIUM``) via Playwright.
+
+    Every browser test shares this one: Playwright's synchronous API cannot be started a second
+    time while it runs, so no test module starts its own.
+    """
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
@@ -164,10 +179,13 @@ def _is_loopback(url):
     return urlsplit(url).hostname in {"127.0.0.1", "localhost", "::1"}
 
 
-@pytest.fixture
-def offline_page(browser, site_url):
-    """A fresh page that may only talk to 127.0.0.1; ``page.log`` is its ``PageLog``."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def open_offline_page(browser, **context_options):
+    """A new page, in a context of its own, that may only talk to 127.0.0.1.
+
+    ``page.log`` (a ``PageLog``) records refused requests, failed loads and console errors.
+    Close it with ``page.context.close()``.
+    """
+    context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **context_options})
     page = context.new_page()
     log = PageLog()
 
@@ -193,5 +211,12 @@ def offline_page(browser, site_url):
     page.on("console", on_console)
     page.on("pageerror", lambda error: log.errors.append(f"uncaught: {error}"))
     page.log = log
+    return page
+
+
+@pytest.fixture
+def offline_page(browser, site_url):
+    """A fresh ``open_offline_page`` for one test."""
+    page = open_offline_page(browser)
     yield page
-    context.close()
+    page.context.close()

@@ -4,17 +4,14 @@ Expected values come from the plan (``/work/shared/book-plan.md``, "Chapter 9") 
 independent computation here, never from a previous run of the notebook.
 """
 
-import importlib.util
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
 
+from tests.conftest import open_offline_page
 from tests.notebooks import numbers_in, output_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,40 +39,6 @@ SPIRAL = {
     "dense2.dbiases": [[-1.0729185e-05, -9.4610732e-06, 2.0027859e-05]],
 }
 WEIGHTS = np.array([[0.2, 0.8, -0.5, 1], [0.5, -0.91, 0.26, -0.5], [-0.26, -0.27, 0.17, 0.87]]).T
-
-
-# Workaround: jupyter-book 1.0.4 has no ``__main__``, so the shared ``built_book`` fixture's
-# ``python -m jupyter_book build`` fails. While tests/conftest.py still says that, this module
-# builds the book the same way through the package's command-line entry point (and once the
-# shared fixture is fixed, it is used as is).
-_CONFTEST_RUNS_MISSING_MAIN = importlib.util.find_spec(
-    "jupyter_book.__main__"
-) is None and re.search(r'"-m",\s*"jupyter_book",', (ROOT / "tests" / "conftest.py").read_text())
-if _CONFTEST_RUNS_MISSING_MAIN:
-
-    @pytest.fixture(scope="session")
-    def built_book(tmp_path_factory):
-        from tests.conftest import ARTIFACTS, _copy_sources
-
-        source = tmp_path_factory.mktemp("book") / "src"
-        _copy_sources(source)
-        command = [
-            sys.executable,
-            "-c",
-            "import sys; from jupyter_book.cli.main import main; sys.exit(main())",
-            "build",
-            "--warningiserror",
-            "--keep-going",
-            str(source),
-        ]
-        env = dict(os.environ, PYTHONPATH=str(source))
-        result = subprocess.run(command, cwd=source, env=env, capture_output=True, text=True)
-        log = result.stdout + result.stderr
-        ARTIFACTS.mkdir(exist_ok=True)
-        (ARTIFACTS / "build.log").write_text(log)
-        if result.returncode != 0:
-            pytest.fail(f"the strict book build failed:\n{log[-6000:]}")
-        return source
 
 
 @pytest.fixture(scope="module")
@@ -386,49 +349,17 @@ def test_exercise_checks_accept_the_solutions_and_explain_wrong_answers(tmp_path
 # The neuron explorer on the built static page (no kernel): needs the site's own widget scripts
 # ---------------------------------------------------------------------------
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
 
 @pytest.fixture(scope="module")
-def static_page(built_book):
-    import mimetypes
-
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    html = Path(built_book) / "_build" / "html"
-    if not (html / "vendor").is_dir():
+def static_page(built_book, browser, site_url):
+    if not (Path(built_book) / "_build" / "html" / "vendor").is_dir():
         pytest.skip("this build does not serve its own widget scripts (no vendor/ folder) yet")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        page = browser.new_page(viewport={"width": 1200, "height": 1000})
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-
-        def serve(route):
-            path = route.request.url.removeprefix("http://book.test/").split("?")[0].split("#")[0]
-            file = html / path
-            if file.is_file():
-                kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-                route.fulfill(status=200, body=file.read_bytes(), content_type=kind)
-            else:
-                route.fulfill(status=404, body="not found")
-
-        page.route("http://book.test/**", serve)
-        page.route(re.compile(r"^(?!http://book\.test/).*"), lambda route: route.abort())  # offline
-        page.goto(f"http://book.test/book/{NAME}.html")
-        page.get_by_test_id("output").wait_for(timeout=30000)
-        page.errors = errors
-        yield page
-        browser.close()
+    page = open_offline_page(browser, viewport={"width": 1200, "height": 1000})
+    page.goto(f"{site_url}book/{NAME}.html")
+    page.get_by_test_id("output").wait_for(timeout=30000)
+    page.errors = page.log.errors
+    yield page
+    page.context.close()
 
 
 def slider_readouts(page):

@@ -6,6 +6,7 @@ printed quantity from the other printed quantities; long training runs are check
 thresholds, not exact values, because float32 kernels differ between machines.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -21,6 +22,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from resources.data import RangeScaler, split_dataset
+from tests.conftest import served
 from tests.notebooks import numbers_in, output_of, tagged_cells
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -538,7 +540,6 @@ def test_checkpoint_explorer_rejects_bad_input():
         CheckpointExplorer([0], [good], X, y + 3, X, y)
 
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 STAND_IN_PAGE = """<!doctype html><html><head><link rel="stylesheet" href="explorer.css"></head>
 <body><div id="host"></div><script type="module">
 import widget from "./explorer.mjs";
@@ -559,14 +560,31 @@ window.rendered = true;
 </script></body></html>"""
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")
-def test_checkpoint_explorer_renders_and_follows_the_slider(tmp_path):
-    """render() in Chromium with a stand-in model: the readout matches the engine."""
-    import functools
-    import http.server
-    import threading
+@contextlib.contextmanager
+def stand_in_page(browser, folder, js, state):
+    """The explorer ``js`` rendered in Chromium with a stand-in model holding ``state``.
 
-    playwright = pytest.importorskip("playwright.sync_api")
+    Yields the page; on leaving, no page error or console error may have happened.
+    """
+    (folder / "state.json").write_text(json.dumps(state))
+    (folder / "index.html").write_text(STAND_IN_PAGE)
+    (folder / "favicon.ico").write_bytes(b"")
+    shutil.copy(js, folder / "explorer.mjs")
+    shutil.copy(js.with_suffix(".css"), folder / "explorer.css")
+    errors = []
+    with served(folder) as url:
+        page = browser.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(f"{url}index.html")
+        page.wait_for_function("window.rendered === true")
+        yield page
+        page.close()
+    assert errors == []
+
+
+def test_checkpoint_explorer_renders_and_follows_the_slider(tmp_path, browser):
+    """render() in Chromium with a stand-in model: the readout matches the engine."""
     explorer = _random_explorer(seed=4, hidden=16, n_checkpoints=4)
     state = {
         name: getattr(explorer, name)
@@ -581,55 +599,25 @@ def test_checkpoint_explorer_renders_and_follows_the_slider(tmp_path):
             "show_test",
         )
     }
-    (tmp_path / "state.json").write_text(json.dumps(state))
-    (tmp_path / "index.html").write_text(STAND_IN_PAGE)
-    (tmp_path / "favicon.ico").write_bytes(b"")
-    shutil.copy(EXPLORER_JS, tmp_path / "explorer.mjs")
-    shutil.copy(EXPLORER_JS.with_suffix(".css"), tmp_path / "explorer.css")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    errors = []
-    try:
-        with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=CHROMIUM,
-                args=[
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--no-first-run",
-                ],
-            )
-            page = browser.new_page()
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.goto(f"http://127.0.0.1:{server.server_port}/index.html")
-            page.wait_for_function("window.rendered === true")
-            for index in (0, 3, 1):
-                page.fill("[data-testid=ckpt-slider]", str(index))
-                page.dispatch_event("[data-testid=ckpt-slider]", "input")
-                assert page.evaluate("window.model.get('index')") == index
-                engine = explorer.evaluate(index)
-                shown = {
-                    key: float(page.inner_text(f"[data-testid=ckpt-{key.replace('_', '-')}]"))
-                    for key in ("train-acc", "train-loss", "test-acc", "test-loss")
-                }
-                assert shown["test-loss"] == pytest.approx(engine["test_loss"], abs=6e-4)
-                assert shown["train-loss"] == pytest.approx(engine["train_loss"], abs=6e-4)
-                assert shown["test-acc"] == pytest.approx(engine["test_accuracy"], abs=6e-4)
-                assert shown["train-acc"] == pytest.approx(engine["train_accuracy"], abs=6e-4)
-                epoch = page.inner_text("[data-testid=ckpt-epoch]")
-                assert numbers_in(epoch) == [explorer.epochs[index]]
-            page.click("[data-testid=ckpt-show-test]")
-            assert page.evaluate("window.model.get('show_test')") is False
-            assert page.locator("[data-testid=ckpt-curve] path").count() == 2
-            browser.close()
-    finally:
-        server.shutdown()
-    assert errors == []
+    with stand_in_page(browser, tmp_path, EXPLORER_JS, state) as page:
+        for index in (0, 3, 1):
+            page.fill("[data-testid=ckpt-slider]", str(index))
+            page.dispatch_event("[data-testid=ckpt-slider]", "input")
+            assert page.evaluate("window.model.get('index')") == index
+            engine = explorer.evaluate(index)
+            shown = {
+                key: float(page.inner_text(f"[data-testid=ckpt-{key.replace('_', '-')}]"))
+                for key in ("train-acc", "train-loss", "test-acc", "test-loss")
+            }
+            assert shown["test-loss"] == pytest.approx(engine["test_loss"], abs=6e-4)
+            assert shown["train-loss"] == pytest.approx(engine["train_loss"], abs=6e-4)
+            assert shown["test-acc"] == pytest.approx(engine["test_accuracy"], abs=6e-4)
+            assert shown["train-acc"] == pytest.approx(engine["train_accuracy"], abs=6e-4)
+            epoch = page.inner_text("[data-testid=ckpt-epoch]")
+            assert numbers_in(epoch) == [explorer.epochs[index]]
+        page.click("[data-testid=ckpt-show-test]")
+        assert page.evaluate("window.model.get('show_test')") is False
+        assert page.locator("[data-testid=ckpt-curve] path").count() == 2
 
 
 # ---------------------------------------------------------------------------
@@ -723,59 +711,23 @@ def test_rotate_rejects_bad_input():
     np.testing.assert_allclose(rotate([[1.0, 0.0]], np.pi / 2), [[0.0, 1.0]], atol=1e-15)
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")
-def test_augmentation_explorer_renders_and_follows_the_sliders(tmp_path):
-    import functools
-    import http.server
-    import threading
-
-    playwright = pytest.importorskip("playwright.sync_api")
+def test_augmentation_explorer_renders_and_follows_the_sliders(tmp_path, browser):
     explorer = _augmentation_explorer(angle_std=0.25, copies=7)
     state = {
         name: getattr(explorer, name)
         for name in ("points", "labels", "unit_angles", "angle_std", "copies")
     }
-    (tmp_path / "state.json").write_text(json.dumps(state))
-    (tmp_path / "index.html").write_text(STAND_IN_PAGE)
-    (tmp_path / "favicon.ico").write_bytes(b"")
-    shutil.copy(AUGMENTATION_JS, tmp_path / "explorer.mjs")
-    shutil.copy(AUGMENTATION_JS.with_suffix(".css"), tmp_path / "explorer.css")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    errors = []
-    try:
-        with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=CHROMIUM,
-                args=[
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--no-first-run",
-                ],
-            )
-            page = browser.new_page()
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.goto(f"http://127.0.0.1:{server.server_port}/index.html")
-            page.wait_for_function("window.rendered === true")
-            for std, copies in [(0.25, 7), (1.0, 3), (2.0, 10), (0.0, 0)]:
-                page.fill("[data-testid=aug-std]", str(std))
-                page.dispatch_event("[data-testid=aug-std]", "input")
-                page.fill("[data-testid=aug-copies]", str(copies))
-                page.dispatch_event("[data-testid=aug-copies]", "input")
-                explorer.angle_std, explorer.copies = std, copies
-                assert page.evaluate("window.model.get('copies')") == copies
-                count = int(page.inner_text("[data-testid=aug-count]"))
-                assert count == len(explorer.augmented()[1])
-                share = numbers_in(page.inner_text("[data-testid=aug-share]"))[0]
-                assert share == pytest.approx(100 * explorer.share_beyond(), abs=0.051)
-                circles = page.locator("[data-testid=aug-picture] circle").count()
-                assert circles == count
-            browser.close()
-    finally:
-        server.shutdown()
-    assert errors == []
+    with stand_in_page(browser, tmp_path, AUGMENTATION_JS, state) as page:
+        for std, copies in [(0.25, 7), (1.0, 3), (2.0, 10), (0.0, 0)]:
+            page.fill("[data-testid=aug-std]", str(std))
+            page.dispatch_event("[data-testid=aug-std]", "input")
+            page.fill("[data-testid=aug-copies]", str(copies))
+            page.dispatch_event("[data-testid=aug-copies]", "input")
+            explorer.angle_std, explorer.copies = std, copies
+            assert page.evaluate("window.model.get('copies')") == copies
+            count = int(page.inner_text("[data-testid=aug-count]"))
+            assert count == len(explorer.augmented()[1])
+            share = numbers_in(page.inner_text("[data-testid=aug-share]"))[0]
+            assert share == pytest.approx(100 * explorer.share_beyond(), abs=0.051)
+            circles = page.locator("[data-testid=aug-picture] circle").count()
+            assert circles == count

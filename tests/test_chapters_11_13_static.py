@@ -6,60 +6,14 @@ show is compared with the engine: a ``CheckpointExplorer`` / ``AugmentationExplo
 in Python from the widget state the build stored in the executed notebook.
 """
 
-from pathlib import Path
-from urllib.parse import urlsplit
-
 import numpy as np
 import pytest
 
 from resources.widgets import AugmentationExplorer, CheckpointExplorer
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, PageLog
 from tests.notebooks import numbers_in
 
 ANYWIDGET_MODEL = "AnyModel"
 SETTLE_MS = 60_000
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """This module's own Chromium, closed when the module is done.
-
-    (The session-wide ``browser`` fixture would keep Playwright's event loop running for the
-    rest of the session, and tests that start their own ``sync_playwright()`` would fail.)
-    """
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def offline_page(chromium, site_url):
-    """A fresh page that may only talk to 127.0.0.1; ``page.log`` records what went wrong."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    log = PageLog()
-
-    def route(request_route):
-        url = request_route.request.url
-        if urlsplit(url).hostname in {"127.0.0.1", "localhost", "::1"}:
-            request_route.continue_()
-        else:
-            log.refused.append(url)
-            request_route.abort("blockedbyclient")
-
-    page.route("**/*", route)
-    page.on(
-        "response", lambda r: log.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None
-    )
-    page.on("console", lambda m: log.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda error: log.errors.append(f"uncaught: {error}"))
-    page.log = log
-    yield page
-    context.close()
 
 
 def _stored_state(executed, chapter, trait):

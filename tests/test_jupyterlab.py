@@ -17,7 +17,6 @@ import json
 import os
 import re
 import secrets
-import shutil
 import signal
 import socket
 import statistics
@@ -31,17 +30,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import copy_sources
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 NOTEBOOK = "book/09_backpropagation.ipynb"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 # Generous: the machine is shared, and Run All starts a kernel and executes the whole chapter.
 SERVER_START_TIMEOUT = 120  # s
 RUN_ALL_TIMEOUT = 300  # s
@@ -82,23 +75,6 @@ def _free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _copy_repository(destination):
-    ignore = shutil.ignore_patterns(
-        "_build",
-        ".git",
-        "node_modules",
-        ".venv",
-        "venv",
-        "test-artifacts",
-        "__pycache__",
-        ".pytest_cache",
-        ".ruff_cache",
-        "*.egg-info",
-        ".ipynb_checkpoints",
-    )
-    shutil.copytree(ROOT, destination, ignore=ignore)
 
 
 def _write_settings(settings_dir):
@@ -216,7 +192,7 @@ def lab(tmp_path_factory):
     started = time.perf_counter()
     home = tmp_path_factory.mktemp("jupyterlab")
     root = home / "repository"
-    _copy_repository(root)
+    copy_sources(root)
     server = LabServer(root, home)
     try:
         server.start()
@@ -242,24 +218,18 @@ def _save_text(name, text):
 
 
 @contextmanager
-def _browser_page():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            context.set_default_timeout(UI_TIMEOUT)
-            page = context.new_page()
-            page.console_lines = []
-            page.on("console", lambda m: page.console_lines.append(f"[{m.type}] {m.text}"))
-            page.on("pageerror", lambda e: page.console_lines.append(f"[pageerror] {e}"))
-            yield page
-        finally:
-            browser.close()
+def _browser_page(browser):
+    """A page of the session's Chromium, in a context of its own, logging the console."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(UI_TIMEOUT)
+    page = context.new_page()
+    page.console_lines = []
+    page.on("console", lambda m: page.console_lines.append(f"[{m.type}] {m.text}"))
+    page.on("pageerror", lambda e: page.console_lines.append(f"[pageerror] {e}"))
+    try:
+        yield page
+    finally:
+        context.close()
 
 
 @contextmanager
@@ -550,10 +520,10 @@ class Explorer:
         pytest.fail(f"{what}: the explorer shows {shown}, expected {expected}")
 
 
-def test_chapter_9_explorer_in_jupyterlab(lab):
+def test_chapter_9_explorer_in_jupyterlab(lab, browser):
     test_started = time.perf_counter()
     timings = {"server_start_s": round(lab.started_in, 2)}
-    with _browser_page() as page, _artifacts_on_failure(page, lab, "jupyterlab-failure"):
+    with _browser_page(browser) as page, _artifacts_on_failure(page, lab, "jupyterlab-failure"):
         opened = time.perf_counter()
         page.goto(f"{lab.base}/lab/tree/{NOTEBOOK}?reset&token={lab.token}")
         page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for()

@@ -6,12 +6,8 @@ and download buttons whose targets are files of the built site. Live code on the
 stays off (see the report in the intro), so a page makes no request to a CDN for it.
 """
 
-import importlib.util
 import json
-import os
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urljoin, urlsplit
@@ -21,29 +17,6 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted(p.stem for p in (ROOT / "book").glob("*.ipynb"))
-
-# Workaround: jupyter-book 1.0.4 has no ``__main__``, so while tests/conftest.py still runs
-# ``python -m jupyter_book``, this module builds the book through the command-line entry point
-# (once the shared fixture is fixed, it is used as is).
-if importlib.util.find_spec("jupyter_book.__main__") is None and re.search(
-    r'"-m",\s*"jupyter_book",', (ROOT / "tests" / "conftest.py").read_text()
-):
-
-    @pytest.fixture(scope="session")
-    def built_book(tmp_path_factory):
-        from tests.conftest import _copy_sources
-
-        source = tmp_path_factory.mktemp("book") / "src"
-        _copy_sources(source)
-        entry = "import sys; from jupyter_book.cli.main import main; sys.exit(main())"
-        command = [sys.executable, "-c", entry, "build", "--warningiserror", "--keep-going"]
-        env = dict(os.environ, PYTHONPATH=str(source))
-        result = subprocess.run(
-            [*command, str(source)], cwd=source, env=env, capture_output=True, text=True
-        )
-        if result.returncode != 0:
-            pytest.fail(f"the strict book build failed:\n{(result.stdout + result.stderr)[-6000:]}")
-        return source
 
 
 class _Links(HTMLParser):

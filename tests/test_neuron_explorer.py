@@ -286,42 +286,27 @@ widget.render({ model: window.model, el: document.getElementById("root") });
 window.rendered = true;
 </script></body></html>"""
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
 
 @pytest.fixture(scope="module")
-def page():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+def page(browser):
     files = {
         "/page.html": (PAGE, "text/html"),
         "/neuron_explorer.js": (JS.read_text(), "text/javascript"),
     }
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        page = browser.new_page()
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
 
-        def serve(route):
-            body, content_type = files[route.request.url.removeprefix("http://explorer.test")]
-            route.fulfill(status=200, body=body, content_type=content_type)
+    def serve(route):
+        body, content_type = files[route.request.url.removeprefix("http://explorer.test")]
+        route.fulfill(status=200, body=body, content_type=content_type)
 
-        page.route("http://explorer.test/**", serve)
-        page.goto("http://explorer.test/page.html")
-        page.wait_for_function("window.rendered === true")
-        page.errors = errors
-        yield page
-        browser.close()
+    page.route("http://explorer.test/**", serve)
+    page.goto("http://explorer.test/page.html")
+    page.wait_for_function("window.rendered === true")
+    page.errors = errors
+    yield page
+    page.close()
 
 
 def text_of(page, testid):

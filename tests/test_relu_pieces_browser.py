@@ -6,28 +6,16 @@ Python widget's synced state. Clicking and sliding must update the model and the
 the error shown must be the one the engine computes for the same parameters.
 """
 
-import functools
-import http.server
 import json
-import shutil
-import threading
 from pathlib import Path
 
 import pytest
 
 from resources.widgets import ReluPiecesExplorer
+from tests.conftest import served
 
 ROOT = Path(__file__).resolve().parents[1]
 JS = ROOT / "resources" / "widgets" / "relu_pieces.js"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
 PAGE = """<!doctype html>
 <html><body><div id="root"></div>
 <script type="module">
@@ -55,29 +43,20 @@ window.ready = true;
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory):
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        pytest.skip("chromium is not installed")
+def page(tmp_path_factory, browser):
     folder = tmp_path_factory.mktemp("relu_page")
     (folder / "relu_pieces.mjs").write_text(JS.read_text())
     synced = ReluPiecesExplorer(n_hidden=8, preset="sine").get_state()
     state = {key: value for key, value in synced.items() if not key.startswith("_")}
     (folder / "index.html").write_text(PAGE.replace("STATE", json.dumps(state)))
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with served(folder) as url:
         tab = browser.new_page()
         errors = []
         tab.on("pageerror", lambda error: errors.append(str(error)))
-        tab.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
+        tab.goto(f"{url}index.html")
         tab.wait_for_function("window.ready === true")
         yield tab, errors
-        browser.close()
-    server.shutdown()
+        tab.close()
 
 
 def _state(tab):

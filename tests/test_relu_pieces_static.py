@@ -1,61 +1,29 @@
 """The ReLU-pieces explorer on chapter 4's built page: no kernel, no network.
 
-The page is served from the strict build (``built_book``) on localhost only. Moving the
-explorer's controls must redraw it and show the error the engine computes for the same
-parameters. The test needs the site's own copies of the widget scripts (``vendor/`` in the
+The page is served from the strict build (``built_book``) and may only talk to localhost.
+Moving the explorer's controls must redraw it and show the error the engine computes for the
+same parameters. The test needs the site's own copies of the widget scripts (``vendor/`` in the
 built site); without them a page would fetch the widget manager from a CDN, so it skips.
 """
 
-import functools
-import http.server
-import threading
 from pathlib import Path
 
 import pytest
 
 from resources.widgets import ReluPiecesExplorer
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+from tests.conftest import open_offline_page
 
 
 @pytest.fixture(scope="module")
-def chapter_page(built_book):
-    playwright_api = pytest.importorskip("playwright.sync_api")
+def chapter_page(built_book, browser, site_url):
     site = Path(built_book) / "_build" / "html"
     if not (site / "vendor" / "html-manager").exists():
         pytest.skip("the built site has no local widget scripts (vendor/html-manager)")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    origin = f"http://127.0.0.1:{server.server_address[1]}"
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        tab = browser.new_page()
-        errors, outside = [], []
-        tab.on("pageerror", lambda error: errors.append(str(error)))
-        tab.on(
-            "request",
-            lambda request: (
-                None
-                if request.url.startswith((origin, "blob:", "data:"))
-                else outside.append(request.url)
-            ),
-        )
-        tab.goto(f"{origin}/book/04_activation_functions.html")
-        tab.get_by_test_id("relu-mse").wait_for(timeout=60_000)
-        yield tab, errors, outside
-        browser.close()
-    server.shutdown()
+    tab = open_offline_page(browser)
+    tab.goto(f"{site_url}book/04_activation_functions.html")
+    tab.get_by_test_id("relu-mse").wait_for(timeout=60_000)
+    yield tab, tab.log.errors, tab.log.refused
+    tab.context.close()
 
 
 def _shown_mse(tab):

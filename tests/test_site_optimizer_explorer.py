@@ -3,20 +3,17 @@
 The first test loads ``optimizer_explorer.js`` into a minimal page with a stand-in for the
 widget model; the second opens chapter 10 of the built book offline (no kernel, no network)
 and drives the explorer there. Both compare what the page shows with the runs the engine
-computed (``resources.widgets.optimizer_explorer``). This module sorts after the other browser
-tests on purpose: it uses the session's shared Chromium (``browser`` in ``conftest.py``).
+computed (``resources.widgets.optimizer_explorer``).
 """
 
-import functools
-import http.server
 import json
-import threading
 from pathlib import Path
 
 import pytest
 
 from resources.widgets import OptimizerExplorer
 from resources.widgets import optimizer_explorer as oe
+from tests.conftest import served
 from tests.test_optimizer_explorer import SMALL_GRID
 
 JS = Path(oe.__file__).with_name("optimizer_explorer.js")
@@ -54,20 +51,16 @@ def harness_page(tmp_path, explorer, browser):
     state.update(optimizer="Adam", learning_rate=0.05, decay=0.0, momentum=0.0)
     (tmp_path / "optimizer_explorer.js").write_text(JS.read_text())
     (tmp_path / "index.html").write_text(HARNESS.replace("STATE", json.dumps(state)))
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    context = browser.new_context()
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"http://127.0.0.1:{server.server_port}/index.html")
-    page.wait_for_function("window.ready === true")
-    yield page
-    assert not errors, errors
-    context.close()
-    server.shutdown()
+    with served(tmp_path) as url:
+        context = browser.new_context()
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{url}index.html")
+        page.wait_for_function("window.ready === true")
+        yield page
+        assert not errors, errors
+        context.close()
 
 
 def set_slider(page, testid, index):

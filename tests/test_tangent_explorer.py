@@ -13,6 +13,7 @@ import pytest
 from resources.classes import ReLU
 from resources.widgets import TangentExplorer
 from resources.widgets.tangent_explorer import CURVES, SettingError, explorer_state
+from tests.conftest import served
 
 JS = Path(__file__).resolve().parents[1] / "resources" / "widgets" / "tangent_explorer.js"
 NODE = shutil.which("node")
@@ -168,27 +169,17 @@ window.rendered = true;
 @pytest.fixture
 def page(tmp_path, browser):
     """The module in Chromium (the shared ``browser`` fixture), served from 127.0.0.1."""
-    import functools
-    import http.server
-    import threading
-
     (tmp_path / "tangent_explorer.js").write_text(JS.read_text())
     (tmp_path / "index.html").write_text(HARNESS)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    context = browser.new_context()
-    tab = context.new_page()
-    errors = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
-    tab.wait_for_function("window.rendered === true", timeout=10_000)
-    yield tab
-    context.close()
-    server.shutdown()
-    server.server_close()
+    with served(tmp_path) as url:
+        context = browser.new_context()
+        tab = context.new_page()
+        errors = []
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        tab.goto(f"{url}index.html")
+        tab.wait_for_function("window.rendered === true", timeout=10_000)
+        yield tab
+        context.close()
     assert not errors, errors
 
 
