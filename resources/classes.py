@@ -218,6 +218,12 @@ class DenseLayer:
         self.output = None
 
     def forward(self, inputs):
+        # weights and biases may have been replaced: NumPy would broadcast wrong shapes silently
+        if self.weights.ndim != 2 or np.shape(self.biases) != (1, self.weights.shape[1]):
+            raise ValueError(
+                "DenseLayer needs weights of shape (n_inputs, n_neurons) and biases of shape "
+                f"(1, n_neurons), got {self.weights.shape} and {np.shape(self.biases)}"
+            )
         self.inputs = _as_batch(
             inputs, "DenseLayer inputs", width=self.weights.shape[0], check_nan=False
         )
@@ -389,11 +395,33 @@ def _hyperparameter(value, name, low, high=None, low_open=False):
 
 
 def _check_layer(layer):
-    """Refuse a layer that has no gradients yet (``backward`` must run before an update)."""
+    """Refuse a layer without gradients, or with parameters and gradients that do not match.
+
+    The updates change ``weights`` and ``biases`` in place, so both must be float arrays, and
+    each gradient must have its parameter's shape (NumPy would otherwise broadcast a gradient
+    of the wrong shape into a wrong update without a word).
+    """
     if not hasattr(layer, "weights"):
         raise TypeError(f"update_params needs a layer with weights, got {type(layer).__name__}")
     if not hasattr(layer, "dweights"):
         raise ValueError("update_params(layer) needs layer.backward() to have run first")
+    for name in ("weights", "biases"):
+        parameter, gradient = getattr(layer, name), getattr(layer, "d" + name)
+        if type(parameter) is not np.ndarray or parameter.dtype.kind != "f":
+            raise TypeError(
+                f"layer.{name} must be a float array (the update changes it in place), "
+                f"got {type(parameter).__name__} of dtype {np.asarray(parameter).dtype}"
+            )
+        if type(gradient) is not np.ndarray or gradient.dtype.kind not in "iuf":
+            raise TypeError(
+                f"layer.d{name} must be a numeric array, "
+                f"got {type(gradient).__name__} of dtype {np.asarray(gradient).dtype}"
+            )
+        if gradient.shape != parameter.shape:
+            raise ValueError(
+                f"layer.d{name} must have the shape of layer.{name}, {parameter.shape}, "
+                f"got {gradient.shape}"
+            )
 
 
 class Optimizer:

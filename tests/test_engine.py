@@ -204,6 +204,13 @@ def test_backward_keeps_float32_for_float32_dvalues():
 # ---------------------------------------------------------------------------
 
 
+def _with_parameter(**parameters):
+    layer = DenseLayer(3, 2)
+    for name, value in parameters.items():
+        setattr(layer, name, value)
+    return layer
+
+
 def forwarded_layer():
     layer = DenseLayer(3, 2)
     layer.forward(np.ones((4, 3)))
@@ -245,6 +252,17 @@ def forwarded_layer():
         ),
         (lambda: forwarded_layer().backward(np.ones(8)), ValueError, ["(4, 2)", "(8,)"]),
         (lambda: forwarded_layer().backward([["x", "y"]] * 4), TypeError, ["numeric", "<U1"]),
+        # parameters replaced by arrays of the wrong shape
+        (
+            lambda: _with_parameter(biases=np.ones((4, 1))).forward(np.ones((4, 3))),
+            ValueError,
+            ["biases of shape (1, n_neurons)", "(3, 2) and (4, 1)"],
+        ),
+        (
+            lambda: _with_parameter(weights=np.ones(3)).forward(np.ones((4, 3))),
+            ValueError,
+            ["weights of shape (n_inputs, n_neurons)", "(3,)"],
+        ),
         # layer sizes that are not positive integers
         (lambda: DenseLayer(0, 3), ValueError, ["n_inputs", "positive integer", "0"]),
         (lambda: DenseLayer(3, -2), ValueError, ["n_neurons", "positive integer", "-2"]),

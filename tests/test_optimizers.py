@@ -293,3 +293,36 @@ def test_update_before_backward_is_refused(cls):
 def test_update_of_something_without_weights_is_refused(cls):
     with pytest.raises(TypeError, match="weights"):
         cls().update_params(object())
+
+
+def _layer_with(**attributes):
+    layer = DenseLayer(2, 3)
+    layer.dweights, layer.dbiases = np.ones((2, 3)), np.ones((1, 3))
+    for name, value in attributes.items():
+        setattr(layer, name, value)
+    return layer
+
+
+MISMATCHED = [
+    ({"dweights": np.ones((1, 1))}, ValueError, ["layer.dweights", "(2, 3)", "(1, 1)"]),
+    ({"dweights": np.ones((1, 3))}, ValueError, ["layer.dweights", "(2, 3)", "(1, 3)"]),
+    ({"dbiases": np.ones(3)}, ValueError, ["layer.dbiases", "(1, 3)", "(3,)"]),
+    ({"dweights": np.full((2, 3), "a")}, TypeError, ["layer.dweights", "numeric", "<U1"]),
+    ({"dbiases": [[1.0, 1.0, 1.0]]}, TypeError, ["layer.dbiases", "list"]),
+    ({"weights": np.ones((2, 3), dtype=int)}, TypeError, ["layer.weights", "float", "int"]),
+]
+
+
+@pytest.mark.parametrize("cls", [SGD, AdaGrad, RMSProp, Adam])
+@pytest.mark.parametrize("attributes, error, fragments", MISMATCHED)
+def test_gradients_unlike_their_parameters_are_refused_clearly(cls, attributes, error, fragments):
+    # NumPy would broadcast a (1, 1) or (3,) gradient into every entry without a word.
+    layer = _layer_with(**attributes)
+    before = layer.weights.copy(), layer.biases.copy()
+    with pytest.raises(error) as raised:
+        cls().update_params(layer)
+    for fragment in fragments:
+        assert fragment in str(raised.value), f"{fragment!r} not in {raised.value}"
+    if layer.weights.dtype.kind == "f":  # refused before anything changed
+        np.testing.assert_array_equal(layer.weights, before[0])
+        np.testing.assert_array_equal(layer.biases, before[1])
