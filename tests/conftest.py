@@ -136,6 +136,28 @@ def served(folder):
         server.server_close()
 
 
+@contextlib.contextmanager
+def harness_page(browser, folder, ready="window.rendered === true"):
+    """``folder/index.html`` (a widget in a stand-in page) in Chromium, once ``ready`` holds.
+
+    ``page.errors`` collects uncaught errors and console errors; on leaving the block there
+    must be none.
+    """
+    favicon = folder / "favicon.ico"  # else the browser's request for it logs a 404 error
+    if not favicon.exists():
+        favicon.write_bytes(b"")
+    with served(folder) as url:
+        page = browser.new_page()
+        page.errors = []
+        page.on("pageerror", lambda error: page.errors.append(f"uncaught: {error}"))
+        page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+        page.goto(f"{url}index.html")
+        page.wait_for_function(ready, timeout=30_000)
+        yield page
+        page.close()
+    assert page.errors == []
+
+
 @pytest.fixture(scope="session")
 def site_url(built_book):
     """The built HTML book served over HTTP on 127.0.0.1; the URL of its root, ending in ``/``."""

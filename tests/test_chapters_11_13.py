@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from resources.data import RangeScaler, split_dataset
-from tests.conftest import served
+from tests.conftest import harness_page
 from tests.notebooks import numbers_in, output_of, tagged_cells
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -564,23 +564,14 @@ window.rendered = true;
 def stand_in_page(browser, folder, js, state):
     """The explorer ``js`` rendered in Chromium with a stand-in model holding ``state``.
 
-    Yields the page; on leaving, no page error or console error may have happened.
+    Yields the page; on leaving, no uncaught or console error may have happened.
     """
     (folder / "state.json").write_text(json.dumps(state))
     (folder / "index.html").write_text(STAND_IN_PAGE)
-    (folder / "favicon.ico").write_bytes(b"")
     shutil.copy(js, folder / "explorer.mjs")
     shutil.copy(js.with_suffix(".css"), folder / "explorer.css")
-    errors = []
-    with served(folder) as url:
-        page = browser.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.goto(f"{url}index.html")
-        page.wait_for_function("window.rendered === true")
+    with harness_page(browser, folder) as page:
         yield page
-        page.close()
-    assert errors == []
 
 
 def test_checkpoint_explorer_renders_and_follows_the_slider(tmp_path, browser):

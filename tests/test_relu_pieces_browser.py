@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from resources.widgets import ReluPiecesExplorer
-from tests.conftest import served
+from tests.conftest import harness_page
 
 ROOT = Path(__file__).resolve().parents[1]
 JS = ROOT / "resources" / "widgets" / "relu_pieces.js"
@@ -49,14 +49,8 @@ def page(tmp_path_factory, browser):
     synced = ReluPiecesExplorer(n_hidden=8, preset="sine").get_state()
     state = {key: value for key, value in synced.items() if not key.startswith("_")}
     (folder / "index.html").write_text(PAGE.replace("STATE", json.dumps(state)))
-    with served(folder) as url:
-        tab = browser.new_page()
-        errors = []
-        tab.on("pageerror", lambda error: errors.append(str(error)))
-        tab.goto(f"{url}index.html")
-        tab.wait_for_function("window.ready === true")
-        yield tab, errors
-        tab.close()
+    with harness_page(browser, folder, ready="window.ready === true") as tab:
+        yield tab, tab.errors
 
 
 def _state(tab):

@@ -13,7 +13,7 @@ import pytest
 
 from resources.widgets import OptimizerExplorer
 from resources.widgets import optimizer_explorer as oe
-from tests.conftest import served
+from tests.conftest import harness_page
 from tests.test_optimizer_explorer import SMALL_GRID
 
 JS = Path(oe.__file__).with_name("optimizer_explorer.js")
@@ -46,21 +46,13 @@ window.ready = true;
 
 
 @pytest.fixture
-def harness_page(tmp_path, explorer, browser):
+def stand_in_page(tmp_path, explorer, browser):
     state = {k: explorer.get_state()[k] for k in ("grid", "runs", "points")}
     state.update(optimizer="Adam", learning_rate=0.05, decay=0.0, momentum=0.0)
     (tmp_path / "optimizer_explorer.js").write_text(JS.read_text())
     (tmp_path / "index.html").write_text(HARNESS.replace("STATE", json.dumps(state)))
-    with served(tmp_path) as url:
-        context = browser.new_context()
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(f"{url}index.html")
-        page.wait_for_function("window.ready === true")
+    with harness_page(browser, tmp_path, ready="window.ready === true") as page:
         yield page
-        assert not errors, errors
-        context.close()
 
 
 def set_slider(page, testid, index):
@@ -77,8 +69,8 @@ def shown(page):
     )
 
 
-def test_js_draws_and_follows_the_controls(harness_page, explorer):
-    page = harness_page
+def test_js_draws_and_follows_the_controls(stand_in_page, explorer):
+    page = stand_in_page
     options = page.eval_on_selector_all(
         "[data-testid=optimizer] option", "els => els.map(e => e.value)"
     )

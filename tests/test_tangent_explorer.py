@@ -13,7 +13,7 @@ import pytest
 from resources.classes import ReLU
 from resources.widgets import TangentExplorer
 from resources.widgets.tangent_explorer import CURVES, SettingError, explorer_state
-from tests.conftest import served
+from tests.conftest import harness_page
 
 JS = Path(__file__).resolve().parents[1] / "resources" / "widgets" / "tangent_explorer.js"
 NODE = shutil.which("node")
@@ -171,16 +171,8 @@ def page(tmp_path, browser):
     """The module in Chromium (the shared ``browser`` fixture), served from 127.0.0.1."""
     (tmp_path / "tangent_explorer.js").write_text(JS.read_text())
     (tmp_path / "index.html").write_text(HARNESS)
-    with served(tmp_path) as url:
-        context = browser.new_context()
-        tab = context.new_page()
-        errors = []
-        tab.on("pageerror", lambda error: errors.append(str(error)))
-        tab.goto(f"{url}index.html")
-        tab.wait_for_function("window.rendered === true", timeout=10_000)
+    with harness_page(browser, tmp_path) as tab:
         yield tab
-        context.close()
-    assert not errors, errors
 
 
 def readouts(tab):
