@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import open_offline_page
 from tests.notebooks import numbers_in, output_of
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NAME = "09_backpropagation"
 SOURCE = ROOT / "book" / f"{NAME}.ipynb"
 

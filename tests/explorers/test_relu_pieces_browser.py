@@ -14,7 +14,7 @@ import pytest
 from resources.widgets import ReluPiecesExplorer
 from tests.conftest import harness_page
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 JS = ROOT / "resources" / "widgets" / "relu_pieces.js"
 PAGE = """<!doctype html>
 <html><body><div id="root"></div>

@@ -15,7 +15,7 @@ from resources.widgets import TangentExplorer
 from resources.widgets.tangent_explorer import CURVES, SettingError, explorer_state
 from tests.conftest import harness_page
 
-JS = Path(__file__).resolve().parents[1] / "resources" / "widgets" / "tangent_explorer.js"
+JS = Path(__file__).resolve().parents[2] / "resources" / "widgets" / "tangent_explorer.js"
 NODE = shutil.which("node")
 KEYS = ["value", "numerical_slope", "analytical_slope", "error", "intercept"]
 GRID_X = [-2.0, -1.3, -0.5, -1e-3, 0.0, 1e-3, 0.25, 1.0, 1.7, 2.0]

@@ -25,7 +25,7 @@ from resources.data import RangeScaler, split_dataset
 from tests.conftest import harness_page
 from tests.notebooks import numbers_in, output_of, tagged_cells
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = ["11_out_of_sample_data", "12_validation_data", "13_training_dataset"]
 
 

@@ -19,7 +19,7 @@ from resources.classes import DenseLayer, ReLU
 from resources.widgets import ReluPiecesExplorer
 from resources.widgets.relu_pieces import plot_grid, preset_params, sample_grid
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 JS = ROOT / "resources" / "widgets" / "relu_pieces.js"
 NODE = shutil.which("node")
 

@@ -32,7 +32,7 @@ import pytest
 
 from tests.conftest import copy_sources
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 NOTEBOOK = "book/09_backpropagation.ipynb"
 # Generous: the machine is shared, and Run All starts a kernel and executes the whole chapter.

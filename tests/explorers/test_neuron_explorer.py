@@ -17,7 +17,7 @@ from resources.classes import SGD, DenseLayer, ReLU
 from resources.widgets import NeuronExplorer
 from resources.widgets.neuron_explorer import NeuronGraph
 
-JS = Path(__file__).resolve().parents[1] / "resources" / "widgets" / "neuron_explorer.js"
+JS = Path(__file__).resolve().parents[2] / "resources" / "widgets" / "neuron_explorer.js"
 X = [1.0, -2.0, 3.0]
 
 DRIVER = """

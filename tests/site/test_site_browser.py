@@ -23,7 +23,7 @@ import yaml
 
 from resources.classes import SGD, DenseLayer, ReLU
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 SETTLE_MS = 30_000
 

@@ -21,7 +21,7 @@ def output_of(nb, tag):
     return re.sub(r"<Figure size [^>]*>\n?", "", _output_of(nb, tag))
 
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def central_difference(f, x, h=1e-6):

@@ -18,7 +18,7 @@ from nbclient import NotebookClient
 
 from tests.notebooks import numbers_in, output_of, tagged_cells
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = [
     "01_introducing_neural_networks",
     "02_coding_our_first_neurons",

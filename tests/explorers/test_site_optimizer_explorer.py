@@ -14,7 +14,7 @@ import pytest
 from resources.widgets import OptimizerExplorer
 from resources.widgets import optimizer_explorer as oe
 from tests.conftest import harness_page
-from tests.test_optimizer_explorer import SMALL_GRID
+from tests.explorers.test_optimizer_explorer import SMALL_GRID
 
 JS = Path(oe.__file__).with_name("optimizer_explorer.js")
 
@@ -117,7 +117,7 @@ CHAPTER_10 = "book/10_optimizers.html"
 
 @pytest.fixture
 def static_explorer(offline_page, site_url, executed):
-    from tests.test_site_browser import settle
+    from tests.site.test_site_browser import settle
 
     offline_page.goto(site_url + CHAPTER_10)
     settle(offline_page)
