@@ -108,10 +108,18 @@ def built_book(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def executed(built_book):
-    """``executed("09_backpropagation")`` returns that chapter as the build executed it."""
-    from tests.notebooks import load_executed
+def executed(request):
+    """``executed("09_backpropagation")`` returns that chapter as the build executed it.
 
+    For working on one chapter, ``EXECUTE_ONLY=1 pytest tests/chapters/test_chapter14.py``
+    skips the whole-book build and executes just the notebooks the tests ask for, in a fresh
+    kernel each (the full run, without the variable, is what CI does).
+    """
+    from tests.notebooks import execute_alone, load_executed
+
+    if os.environ.get("EXECUTE_ONLY"):
+        return functools.cache(execute_alone)
+    built_book = request.getfixturevalue("built_book")
     return lambda name: load_executed(built_book, name)
 
 

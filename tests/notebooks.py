@@ -12,6 +12,17 @@ import nbformat
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 
 
+def execute_alone(name):
+    """Execute ``book/<name>.ipynb`` by itself in a fresh kernel, as the build would."""
+    from nbclient import NotebookClient
+
+    book = Path(__file__).resolve().parents[1] / "book"
+    nb = nbformat.read(book / f"{name}.ipynb", as_version=4)
+    client = NotebookClient(nb, timeout=900, resources={"metadata": {"path": str(book)}})
+    client.execute()
+    return nb
+
+
 def load_executed(built_book, name):
     path = Path(built_book) / "_build" / "jupyter_execute" / "book" / f"{name}.ipynb"
     return nbformat.read(path, as_version=4)
