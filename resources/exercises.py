@@ -1,0 +1,273 @@
+"""The book's one exercise checker.
+
+Every chapter checks its exercises with these functions, so every check speaks the same way,
+accepts the same tolerance and never raises on a reader's answer (Run All keeps going):
+
+- ``check(n, answer, expected, hint)``: a number, a shape tuple or an array of numbers;
+- ``check_function(n, answer, reference, points, hint)``: a function the reader wrote (for
+  instance a derivative), compared with ``reference`` at each of ``points``;
+- ``numerical_derivative(f)`` and ``numerical_gradient(f, x)``: central differences in float64,
+  the reference a derivation exercise is checked against (so no formula appears in the check).
+
+Each prints one line that starts ``Exercise n: correct!``, ``Exercise n: not answered yet.`` or
+``Exercise n: not quite.`` (with what was wrong and the hint), and returns ``True`` only for a
+correct answer.
+
+**Tolerance.** One rule for the whole book: an answer is accepted when
+``np.allclose(answer, expected, rtol=RTOL, atol=ATOL)`` holds (``RTOL = 1e-5``,
+``ATOL = 1e-8``) and the shapes are the same. That is loose enough for float32 arithmetic and
+for central differences, and tight enough that a wrong formula or a hand-rounded value fails;
+an answer within 1 % is told that it is close and should be computed, not typed.
+
+**Expected values stay off the page.** The check cell must not show the answer:
+
+- compute the expected value in the check cell from the exercise's own inputs with the book's
+  code (``softmax_jacobian(s)``, a ``DenseLayer``'s ``backward``, ``numerical_gradient(...)``);
+- or, for a constant that no computation from the inputs gives away, store it sealed:
+  ``python -c "from resources.exercises import seal; print(seal(4 * 3.14159 - 10))"`` prints a
+  token, and the check cell passes ``expected=sealed("<token>")``. A sealed value is encoded, not
+  encrypted: it only keeps the answer out of sight of a reader scrolling past.
+
+**Notebook layout** (``tests/chapters/test_exercises.py`` checks it in every chapter):
+
+- the exercise's statement in a markdown cell, ``**Exercise n.** ...``;
+- an answer cell tagged ``answer-n`` whose source starts ``answer_n = None``;
+- a check cell tagged ``check-n`` and ``remove-input`` (hidden on the page; its printed line
+  stays) with the metadata ``"jupyter": {"source_hidden": true}`` (collapsed in JupyterLab); its
+  source imports nothing and calls ``check``/``check_function`` once with ``answer_n``;
+- a folded solution: a markdown cell with ``<details>`` / ``<summary>Solution</summary>`` and a
+  ``python`` code block that assigns ``answer_n = ...`` (a test runs it through the check).
+
+``CHECK_CELL_METADATA`` is that metadata, for notebooks written with ``nbformat``.
+"""
+
+import base64
+import json
+import zlib
+
+import numpy as np
+
+RTOL = 1e-5
+ATOL = 1e-8
+CLOSE = 1e-2  # within this relative distance an answer is "close": computed, not typed
+
+CHECK_CELL_METADATA = {"tags": ["remove-input"], "jupyter": {"source_hidden": True}}
+
+_SEAL_PREFIX = "nnfs1:"
+
+
+# -- sealed constants --------------------------------------------------------------------------
+
+
+class Sealed:
+    """An expected value kept out of sight; ``repr`` does not show it."""
+
+    def __init__(self, token):
+        if not isinstance(token, str) or not token.startswith(_SEAL_PREFIX):
+            raise ValueError(f"sealed() expects a token made by seal(), got {token!r}")
+        try:
+            raw = zlib.decompress(base64.b85decode(token[len(_SEAL_PREFIX) :]))
+            self._value = json.loads(raw.decode())
+        except (ValueError, zlib.error) as error:
+            raise ValueError(f"sealed() could not read the token {token!r}: {error}") from None
+
+    @property
+    def value(self):
+        return self._value
+
+    def __repr__(self):
+        return "Sealed(...)"
+
+
+def seal(value):
+    """A token that stores ``value`` (a number or nested lists of numbers) out of sight."""
+    array = np.asarray(value, dtype=float)
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"seal() expects finite numbers, got {value!r}")
+    raw = json.dumps(array.tolist()).encode()
+    return _SEAL_PREFIX + base64.b85encode(zlib.compress(raw, 9)).decode()
+
+
+def sealed(token):
+    """The expected value stored in ``token`` (made by :func:`seal`), for ``check``."""
+    return Sealed(token)
+
+
+# -- numerical references ------------------------------------------------------------------------
+
+
+def numerical_derivative(f, h=1e-5):
+    """The function ``x -> (f(x + h) - f(x - h)) / (2h)``, in float64: f' without a formula."""
+
+    def derivative(x):
+        x = np.asarray(x, dtype=float)
+        return (np.asarray(f(x + h), dtype=float) - np.asarray(f(x - h), dtype=float)) / (2 * h)
+
+    return derivative
+
+
+def numerical_gradient(f, x, h=1e-5):
+    """Central differences of the scalar ``f`` at ``x``: an array shaped like ``x`` (float64).
+
+    Entry ``i`` is ``(f(x + h e_i) - f(x - h e_i)) / (2h)``, with ``e_i`` the unit array that is
+    1 at ``i``; ``f`` receives a float64 copy of ``x`` each time.
+    """
+    x = np.array(x, dtype=float)
+    gradient = np.zeros(x.shape, dtype=float)
+    for index in np.ndindex(x.shape):
+        step = np.zeros(x.shape, dtype=float)
+        step[index] = h
+        gradient[index] = (float(f(x + step)) - float(f(x - step))) / (2 * h)
+    return gradient
+
+
+# -- the checks --------------------------------------------------------------------------------
+
+
+def _say(exercise, verdict, detail="", hint=""):
+    line = f"Exercise {exercise}: {verdict}"
+    if detail:
+        line += f" {detail}"
+    if hint:
+        line += f" Hint: {hint}"
+    print(line)
+
+
+def _as_numbers(value):
+    """``value`` as a float64 array, or ``None`` if it is not numbers (no exception)."""
+    if isinstance(value, str | bytes | dict | set) or callable(value):
+        return None
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return array
+
+
+def _describe(value):
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(value).__name__} {text}"
+
+
+def _compare(exercise, got, want, hint, what="your answer"):
+    """Print the verdict for arrays ``got`` and ``want`` (same rules everywhere)."""
+    if got.shape != want.shape:
+        shape = "a single number" if want.shape == () else f"shape {want.shape}"
+        _say(
+            exercise,
+            "not quite.",
+            f"Expected {shape}, {what} has "
+            + ("a single number." if got.shape == () else f"shape {got.shape}."),
+            hint,
+        )
+        return False
+    if not np.all(np.isfinite(got)):
+        _say(exercise, "not quite.", f"{what.capitalize()} contains nan or inf.", hint)
+        return False
+    if np.allclose(got, want, rtol=RTOL, atol=ATOL):
+        _say(exercise, "correct!")
+        return True
+    if np.allclose(got, want, rtol=CLOSE, atol=CLOSE * 1e-3):
+        _say(
+            exercise,
+            "not quite.",
+            f"{what.capitalize()} is close (within 1 %) but not within the book's tolerance "
+            f"(relative {RTOL:g}): compute it rather than typing rounded digits.",
+            hint,
+        )
+        return False
+    detail = "" if what == "your answer" else f"{what.capitalize()} is not the expected one."
+    _say(exercise, "not quite.", detail, hint)
+    return False
+
+
+def check(exercise, answer, expected, hint=""):
+    """Say whether ``answer`` equals ``expected`` within the book's tolerance.
+
+    ``answer``: the reader's number, tuple (a shape) or array-like of numbers; ``None`` means
+    not answered yet. ``expected``: a number, array-like or :func:`sealed` token (the author's).
+    Prints one line and returns ``True`` only for a correct answer; never raises on ``answer``.
+    """
+    want = expected.value if isinstance(expected, Sealed) else expected
+    want = np.asarray(want, dtype=float)  # the author's value: an error here is the author's
+    if answer is None:
+        _say(exercise, "not answered yet.", "Replace None with your answer and run this again.")
+        return False
+    got = _as_numbers(answer)
+    if got is None:
+        kind = "a number" if want.shape == () else "numbers (a list, tuple or NumPy array)"
+        _say(exercise, "not quite.", f"Expected {kind}, got {_describe(answer)}.", hint)
+        return False
+    return _compare(exercise, got, want, hint)
+
+
+def check_function(exercise, answer, reference, points, hint=""):
+    """Say whether the reader's function ``answer`` agrees with ``reference`` at ``points``.
+
+    ``answer`` and ``reference`` take one point (a number or an array) and return numbers;
+    ``points``: a list of such points. ``reference`` is typically
+    ``numerical_derivative(f)`` or ``lambda x: numerical_gradient(f, x)``, so the expected
+    formula never appears. ``None`` means not answered yet; a value that is not a function, or
+    a function that raises, gets a clear message instead of an exception.
+    """
+    if answer is None:
+        _say(exercise, "not answered yet.", "Replace None with your function and run this again.")
+        return False
+    if not callable(answer):
+        _say(
+            exercise,
+            "not quite.",
+            f"Expected a function (def or lambda), got {_describe(answer)}.",
+            hint,
+        )
+        return False
+    for point in points:
+        want = np.asarray(reference(point), dtype=float)
+        try:
+            result = answer(np.array(point, dtype=float) if np.ndim(point) else float(point))
+        except Exception as error:  # the reader's code: report it, never raise
+            _say(
+                exercise,
+                "not quite.",
+                f"Your function raised {type(error).__name__}: {error} (at {point!r}).",
+                hint,
+            )
+            return False
+        got = _as_numbers(result)
+        if got is None:
+            _say(
+                exercise,
+                "not quite.",
+                f"Your function should return numbers, it returned {_describe(result)}.",
+                hint,
+            )
+            return False
+        close = got.shape == want.shape and np.allclose(got, want, rtol=RTOL, atol=ATOL)
+        if not close:
+            at = f"{point:g}" if isinstance(point, int | float) else repr(point)
+            return _compare(exercise, got, want, hint, what=f"its value at {at}")
+    _say(exercise, "correct!")
+    return True
+
+
+def is_close(a, b):
+    """The book's tolerance as a plain test: same shape and ``allclose(rtol=RTOL, atol=ATOL)``."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=RTOL, atol=ATOL))
+
+
+__all__ = [
+    "ATOL",
+    "CHECK_CELL_METADATA",
+    "RTOL",
+    "Sealed",
+    "check",
+    "check_function",
+    "is_close",
+    "numerical_derivative",
+    "numerical_gradient",
+    "seal",
+    "sealed",
+]
