@@ -1,0 +1,451 @@
+"""The Model (chapter 18) and its accuracy measures; saving and loading it (chapter 21).
+
+A ``Model`` holds a list of layers, a loss, an optimizer and an accuracy, and runs the
+training loop that every chapter before 18 wrote by hand::
+
+    model = Model()
+    model.add(DenseLayer(2, 64))
+    model.add(ReLU())
+    model.add(DenseLayer(64, 3))
+    model.add(SoftMax())
+    model.set(loss=CategoricalCrossEntropy(), optimizer=Adam(0.02), accuracy=CategoricalAccuracy())
+    model.finalize()
+    model.train(X, y, epochs=1001, print_every=100)
+
+A model is saved as one ``.npz`` file (see ``Model.save``): its architecture as a JSON text
+and its parameters as plain arrays, read back with ``allow_pickle=False``. Nothing in such a
+file can run code when it is loaded.
+"""
+
+import json
+import numbers
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from resources import classes
+
+__all__ = ["Accuracy", "CategoricalAccuracy", "RegressionAccuracy", "Model"]
+
+
+# ---------------------------------------------------------------------------
+# Accuracy
+# ---------------------------------------------------------------------------
+
+
+class Accuracy:
+    """Base class: the share of samples that ``compare(output, y)`` marks as right.
+
+    ``calculate`` also adds the batch's hits to a running count, so that an epoch made of
+    several batches can report its accuracy over all of them (``calculate_accumulated``).
+    """
+
+    def __init__(self):
+        self.new_pass()
+
+    def init(self, y):
+        """Learn anything the measure needs from the training targets (nothing, here)."""
+
+    def calculate(self, output, y):
+        comparisons = self.compare(output, y)
+        self.accumulated_sum += np.sum(comparisons)
+        self.accumulated_count += comparisons.size
+        return np.mean(comparisons)
+
+    def calculate_accumulated(self):
+        return self.accumulated_sum / self.accumulated_count
+
+    def new_pass(self):
+        self.accumulated_sum = 0
+        self.accumulated_count = 0
+
+
+class CategoricalAccuracy(Accuracy):
+    """Right when the predicted class is the true one.
+
+    ``output`` (n_samples, n_classes) probabilities with ``y`` sparse (n_samples,) or one-hot
+    (n_samples, n_classes); or, for a binary classifier, ``output`` (n_samples, 1) sigmoid
+    probabilities with ``y`` (n_samples, 1) holding 0 or 1 (predicted 1 when above 0.5).
+    """
+
+    def compare(self, output, y):
+        output, y = np.asarray(output), np.asarray(y)
+        if output.ndim != 2:
+            raise ValueError(f"the output must be 2-D (n_samples, n_classes), got {output.shape}")
+        if output.shape[1] == 1:  # one sigmoid output per sample: a binary classifier
+            if y.shape != output.shape:
+                raise ValueError(
+                    f"a binary classifier needs labels of shape {output.shape}, got {y.shape}"
+                )
+            predictions = (output > 0.5) * 1
+            return predictions == y
+        predictions = np.argmax(output, axis=1)
+        if y.ndim == 2:  # one-hot rows
+            y = np.argmax(y, axis=1)
+        if y.shape != predictions.shape:
+            raise ValueError(f"got {y.shape[0]} labels for {predictions.shape[0]} samples")
+        return predictions == y
+
+
+class RegressionAccuracy(Accuracy):
+    """Right when a prediction lies within ``precision`` of its target.
+
+    ``precision`` defaults to ``std(y) / 250``, taken from the targets that ``init(y)`` sees
+    first (the training targets); later calls keep it. Shapes: ``output`` and ``y`` alike,
+    (n_samples, n_outputs).
+    """
+
+    def __init__(self, precision=None):
+        super().__init__()
+        if precision is not None:
+            precision = _positive_number(precision, "precision")
+        self.precision = precision
+
+    def init(self, y, reinit=False):
+        if self.precision is None or reinit:
+            self.precision = float(np.std(y) / 250)
+
+    def compare(self, output, y):
+        if self.precision is None:
+            raise ValueError("RegressionAccuracy needs init(y) (or a precision) before compare")
+        output, y = np.asarray(output), np.asarray(y)
+        if output.shape != y.shape:
+            raise ValueError(
+                f"predictions and targets must have the same shape, got {output.shape} "
+                f"and {y.shape}"
+            )
+        return np.absolute(output - y) < self.precision
+
+
+def _positive_number(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    if not value > 0 or not np.isfinite(value):
+        raise ValueError(f"{name} must be a positive number, got {value}")
+    return float(value)
+
+
+def _count(value, name, allow_none=False):
+    """A positive integer (or None where allowed) for epochs, batch sizes and the like."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a positive integer, got {value!r}")
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value}")
+    return int(value)
+
+
+# ---------------------------------------------------------------------------
+# The Model
+# ---------------------------------------------------------------------------
+
+
+def _is_dropout(layer):
+    dropout = getattr(classes, "Dropout", None)
+    return dropout is not None and isinstance(layer, dropout)
+
+
+class Model:
+    """Layers in order, a loss, an optimizer and an accuracy; trains, evaluates, predicts.
+
+    ``X`` is always a batch (n_samples, n_features); ``y`` whatever the loss takes.
+    """
+
+    def __init__(self):
+        self.layers = []
+        self.loss = None
+        self.optimizer = None
+        self.accuracy = None
+        self.finalized = False
+        self.rng = None  # the generator that shuffles mini-batches (made by train)
+
+    def add(self, layer):
+        if not hasattr(layer, "forward") or not hasattr(layer, "backward"):
+            raise TypeError(
+                f"Model.add needs a layer with forward and backward, got {type(layer).__name__}"
+            )
+        self.layers.append(layer)
+        self.finalized = False
+
+    def set(self, *, loss=None, optimizer=None, accuracy=None):
+        """Choose the loss, the optimizer and the accuracy (any of them, by name)."""
+        if loss is not None and not isinstance(loss, classes.Loss):
+            raise TypeError(f"loss must be a Loss, got {type(loss).__name__}")
+        if optimizer is not None and not hasattr(optimizer, "update_params"):
+            raise TypeError(f"optimizer must be an optimizer, got {type(optimizer).__name__}")
+        if accuracy is not None and not isinstance(accuracy, Accuracy):
+            raise TypeError(f"accuracy must be an Accuracy, got {type(accuracy).__name__}")
+        self.loss = loss if loss is not None else self.loss
+        self.optimizer = optimizer if optimizer is not None else self.optimizer
+        self.accuracy = accuracy if accuracy is not None else self.accuracy
+        self.finalized = False
+
+    def finalize(self):
+        """Check the pieces fit together; find the trainable layers and the output's shortcut.
+
+        The trainable layers are those with ``weights``. When a ``SoftMax`` output meets a
+        ``CategoricalCrossEntropy`` loss, training uses their combined gradient ``(s - y) / n``.
+        """
+        if not self.layers:
+            raise ValueError("the model has no layers: add some with model.add(layer)")
+        if self.loss is None or self.accuracy is None:
+            raise ValueError("finalize needs a loss and an accuracy: call model.set(...) first")
+        widths = [layer.weights.shape for layer in self.layers if hasattr(layer, "weights")]
+        for (_, n_out), (n_in, _) in zip(widths, widths[1:]):
+            if n_out != n_in:
+                raise ValueError(
+                    f"a layer with {n_out} outputs is followed by a layer with {n_in} inputs"
+                )
+        self.trainable_layers = [layer for layer in self.layers if hasattr(layer, "weights")]
+        if isinstance(self.layers[-1], classes.SoftMax) and isinstance(
+            self.loss, classes.CategoricalCrossEntropy
+        ):
+            self.softmax_classifier_output = classes.SoftMaxCategoricalCrossEntropy()
+        else:
+            self.softmax_classifier_output = None
+        self.finalized = True
+
+    # -- the passes ---------------------------------------------------------------------
+
+    def forward(self, X, training):
+        """Run ``X`` through every layer; return the last layer's output."""
+        return self._forward_through(self.layers, X, training)
+
+    def _forward_through(self, layers, X, training):
+        inputs = X
+        for layer in layers:
+            if _is_dropout(layer):
+                layer.forward(inputs, training=training)  # dropout drops only in training
+            else:
+                layer.forward(inputs)
+            inputs = layer.output
+        return inputs
+
+    def _train_step(self, X, y):
+        """One forward pass, backward pass and update on a batch; returns its numbers."""
+        if self.softmax_classifier_output is not None:
+            scores = self._forward_through(self.layers[:-1], X, training=True)
+            data_loss = self.softmax_classifier_output.forward(scores, y)
+            output = self.softmax_classifier_output.output
+        else:
+            output = self.forward(X, training=True)
+            data_loss = self.loss.calculate(output, y)
+        regularization_loss = self.regularization_loss()
+        accuracy = self.accuracy.calculate(output, y)
+        self.backward(output, y)
+
+        self.optimizer.pre_update_params()
+        for layer in self.trainable_layers:
+            self.optimizer.update_params(layer)
+        self.optimizer.post_update_params()
+        return data_loss, regularization_loss, accuracy, len(X)
+
+    def regularization_loss(self):
+        """The sum of the L1/L2 penalties of every trainable layer (0 without any)."""
+        if not hasattr(self.loss, "regularization_loss"):
+            return 0.0
+        return sum(self.loss.regularization_loss(layer) for layer in self.trainable_layers)
+
+    def backward(self, output, y):
+        """Send the loss's gradient back through every layer, last to first."""
+        if self.softmax_classifier_output is not None:
+            self.softmax_classifier_output.backward(output, y)
+            dvalues = self.softmax_classifier_output.dinputs
+            layers = self.layers[:-1]  # the combined gradient already went through SoftMax
+        else:
+            self.loss.backward(output, y)
+            dvalues = self.loss.dinputs
+            layers = self.layers
+        for layer in reversed(layers):
+            layer.backward(dvalues)
+            dvalues = layer.dinputs
+
+    # -- training, evaluation, prediction -------------------------------------------------
+
+    def train(
+        self,
+        X,
+        y,
+        *,
+        epochs=1,
+        batch_size=None,
+        print_every=1,
+        validation_data=None,
+        shuffle=True,
+        seed=None,
+        progress=False,
+    ):
+        """Train for ``epochs`` passes over ``X`` (n_samples, n_features) and ``y``.
+
+        ``batch_size=None`` trains on the whole set at once; otherwise each epoch goes through
+        the samples in batches of ``batch_size`` (the last one may be smaller), in a new random
+        order each epoch when ``shuffle`` (from ``self.rng``, a ``numpy.random.Generator``
+        made from ``seed``; NumPy's global generator is left alone).
+
+        Every ``print_every`` epochs (``None``: never) a line shows the epoch's accuracy and
+        loss (over all its batches) and the learning rate as the epoch began. With
+        ``validation_data=(X_val, y_val)`` the model is evaluated on it after training.
+        ``progress=True`` shows a progress bar in a live notebook (needs ipywidgets).
+
+        Returns ``self.history``: a dict of arrays, one entry per epoch (``epoch``,
+        ``accuracy``, ``loss``, ``data_loss``, ``regularization_loss``, ``learning_rate``).
+        """
+        self._require_finalized("train")
+        if self.optimizer is None:
+            raise ValueError("train needs an optimizer: call model.set(optimizer=...)")
+        epochs = _count(epochs, "epochs")
+        batch_size = _count(batch_size, "batch_size", allow_none=True)
+        print_every = _count(print_every, "print_every", allow_none=True)
+        X, y = self._check_data(X, y, "train")
+        if validation_data is not None:
+            if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
+                raise TypeError("validation_data must be a pair (X_val, y_val)")
+            self._check_data(*validation_data, "validation_data")
+        if seed is not None or self.rng is None:
+            self.rng = np.random.default_rng(seed)
+
+        self.accuracy.init(y)
+        n_samples = len(X)
+        batch_size = n_samples if batch_size is None else min(batch_size, n_samples)
+        history = {key: [] for key in HISTORY_KEYS}
+        bar = _ProgressBar(epochs) if progress else None
+        first_epoch = len(self.history["epoch"]) if hasattr(self, "history") else 0
+
+        for epoch in range(epochs):
+            learning_rate = self.optimizer.current_learning_rate
+            order = np.arange(n_samples)
+            if shuffle and batch_size < n_samples:
+                order = self.rng.permutation(n_samples)
+            self.accuracy.new_pass()
+            data_loss_sum = regularization_sum = 0.0
+            for start in range(0, n_samples, batch_size):
+                batch = order[start : start + batch_size]
+                if batch_size == n_samples:
+                    batch_X, batch_y = X, y  # the whole set, in its own order
+                else:
+                    batch_X, batch_y = X[batch], y[batch]
+                data_loss, regularization_loss, _, size = self._train_step(batch_X, batch_y)
+                data_loss_sum += data_loss * size
+                regularization_sum += regularization_loss * size
+
+            record = {
+                "epoch": first_epoch + epoch,
+                "accuracy": self.accuracy.calculate_accumulated(),
+                "data_loss": data_loss_sum / n_samples,
+                "regularization_loss": regularization_sum / n_samples,
+                "learning_rate": learning_rate,
+            }
+            record["loss"] = record["data_loss"] + record["regularization_loss"]
+            for key in HISTORY_KEYS:
+                history[key].append(record[key])
+            if print_every is not None and record["epoch"] % print_every == 0:
+                print(_progress_line(record))
+            if bar is not None:
+                bar.update(epoch + 1, record)
+
+        self._extend_history(history)
+        if validation_data is not None:
+            loss, accuracy = self.evaluate(*validation_data, batch_size=batch_size)
+            print(f"validation, acc: {accuracy:.3f}, loss: {loss:.3f}")
+        return self.history
+
+    def evaluate(self, X, y, *, batch_size=None):
+        """Return ``(loss, accuracy)`` on ``X``, ``y`` with dropout off and no updates.
+
+        The loss is the data loss (no penalties), the mean over all samples whatever the
+        ``batch_size``.
+        """
+        self._require_finalized("evaluate")
+        X, y = self._check_data(X, y, "evaluate")
+        batch_size = _count(batch_size, "batch_size", allow_none=True) or len(X)
+        self.accuracy.new_pass()
+        loss_sum = 0.0
+        for start in range(0, len(X), batch_size):
+            batch_X, batch_y = X[start : start + batch_size], y[start : start + batch_size]
+            output = self.forward(batch_X, training=False)
+            loss_sum += np.sum(self.loss.forward(output, batch_y), dtype=np.float64)
+            self.accuracy.calculate(output, batch_y)
+        return float(loss_sum / len(X)), float(self.accuracy.calculate_accumulated())
+
+    def predict(self, X, *, batch_size=None):
+        """The model's output for ``X`` (n_samples, n_features), dropout off.
+
+        For a softmax classifier: (n_samples, n_classes) probabilities.
+        """
+        self._require_finalized("predict")
+        X = self._check_inputs(X, "predict")
+        batch_size = _count(batch_size, "batch_size", allow_none=True) or len(X)
+        outputs = [
+            self.forward(X[start : start + batch_size], training=False).copy()
+            for start in range(0, len(X), batch_size)
+        ]
+        return np.concatenate(outputs)
+
+    # -- checks -------------------------------------------------------------------------
+
+    def _require_finalized(self, method):
+        if not self.finalized:
+            raise ValueError(f"call model.finalize() before model.{method}()")
+
+    def _check_inputs(self, X, method):
+        X = np.asarray(X)
+        if X.ndim != 2 or len(X) == 0:
+            raise ValueError(
+                f"model.{method}() needs X of shape (n_samples, n_features) with at least one "
+                f"sample, got shape {X.shape}"
+            )
+        n_inputs = self.trainable_layers[0].weights.shape[0] if self.trainable_layers else None
+        if n_inputs is not None and X.shape[1] != n_inputs:
+            raise ValueError(
+                f"model.{method}() needs X with {n_inputs} columns (the first layer's inputs), "
+                f"got shape {X.shape}"
+            )
+        return X
+
+    def _check_data(self, X, y, method):
+        X = self._check_inputs(X, method)
+        y = np.asarray(y)
+        if y.ndim == 0 or len(y) != len(X):
+            raise ValueError(
+                f"model.{method}() needs one target per sample: X has {len(X)} rows, "
+                f"y has shape {y.shape}"
+            )
+        return X, y
+
+    def _extend_history(self, history):
+        if not hasattr(self, "history"):
+            self.history = {key: np.array(values) for key, values in history.items()}
+            return
+        for key, values in history.items():
+            self.history[key] = np.concatenate([self.history[key], values])
+
+
+HISTORY_KEYS = ("epoch", "accuracy", "loss", "data_loss", "regularization_loss", "learning_rate")
+
+
+def _progress_line(record):
+    return (
+        f"epoch: {record['epoch']}, acc: {record['accuracy']:.3f}, loss: {record['loss']:.3f} "
+        f"(data_loss: {record['data_loss']:.3f}, "
+        f"reg_loss: {record['regularization_loss']:.3f}), lr: {record['learning_rate']}"
+    )
+
+
+class _ProgressBar:
+    """A progress bar for a live notebook (ipywidgets), redrawn about a hundred times."""
+
+    def __init__(self, epochs):
+        import ipywidgets
+        from IPython.display import display
+
+        self.every = max(1, epochs // 100)
+        self.bar = ipywidgets.IntProgress(min=0, max=epochs, description="training")
+        self.label = ipywidgets.Label()
+        display(ipywidgets.HBox([self.bar, self.label]))
+
+    def update(self, done, record):
+        if done % self.every == 0 or done == self.bar.max:
+            self.bar.value = done
+            self.label.value = f"acc {record['accuracy']:.3f}, loss {record['loss']:.3f}"
