@@ -3,7 +3,8 @@
 Every chapter checks its exercises with these functions, so every check speaks the same way,
 accepts the same tolerance and never raises on a reader's answer (Run All keeps going):
 
-- ``check(n, answer, expected, hint)``: a number, a shape tuple or an array of numbers;
+- ``check(n, answer, expected, hint)``: a number, a shape tuple or an array of numbers (or,
+  for a choice exercise, a string of letters such as ``"ace"``);
 - ``check_function(n, answer, reference, points, hint)``: a function the reader wrote (for
   instance a derivative), compared with ``reference`` at each of ``points``;
 - ``numerical_derivative(f)`` and ``numerical_gradient(f, x)``: central differences in float64,
@@ -80,11 +81,16 @@ class Sealed:
 
 
 def seal(value):
-    """A token that stores ``value`` (a number or nested lists of numbers) out of sight."""
-    array = np.asarray(value, dtype=float)
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"seal() expects finite numbers, got {value!r}")
-    raw = json.dumps(array.tolist()).encode()
+    """A token that stores ``value`` out of sight: a number, nested lists of numbers, or a
+    string of choice letters such as ``"ace"``."""
+    if isinstance(value, str):
+        payload = value
+    else:
+        array = np.asarray(value, dtype=float)
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"seal() expects finite numbers or a string, got {value!r}")
+        payload = array.tolist()
+    raw = json.dumps(payload).encode()
     return _SEAL_PREFIX + base64.b85encode(zlib.compress(raw, 9)).decode()
 
 
@@ -183,18 +189,39 @@ def _compare(exercise, got, want, hint, what="your answer"):
     return False
 
 
+def _check_letters(exercise, answer, want, hint):
+    """A choice exercise: the set of letters in ``answer`` must be the set in ``want``."""
+    if not isinstance(answer, str):
+        _say(
+            exercise, "not quite.", f"Expected a string of letters, got {_describe(answer)}.", hint
+        )
+        return False
+    given = {c for c in answer.lower() if c.isalpha()}
+    if given == set(want.lower()):
+        _say(exercise, "correct!")
+        return True
+    missing, extra = len(set(want.lower()) - given), len(given - set(want.lower()))
+    notes = [f"{missing} missing" if missing else "", f"{extra} too many" if extra else ""]
+    _say(exercise, "not quite.", f"Letters: {', '.join(n for n in notes if n)}.", hint)
+    return False
+
+
 def check(exercise, answer, expected, hint=""):
     """Say whether ``answer`` equals ``expected`` within the book's tolerance.
 
     ``answer``: the reader's number, tuple (a shape) or array-like of numbers; ``None`` means
     not answered yet. ``expected``: a number, array-like or :func:`sealed` token (the author's).
+    A string ``expected`` (usually sealed) makes a choice exercise: ``answer`` is a string of
+    letters, and the set of letters must match (order, case and separators do not matter).
     Prints one line and returns ``True`` only for a correct answer; never raises on ``answer``.
     """
     want = expected.value if isinstance(expected, Sealed) else expected
-    want = np.asarray(want, dtype=float)  # the author's value: an error here is the author's
     if answer is None:
         _say(exercise, "not answered yet.", "Replace None with your answer and run this again.")
         return False
+    if isinstance(want, str):
+        return _check_letters(exercise, answer, want, hint)
+    want = np.asarray(want, dtype=float)  # the author's value: an error here is the author's
     got = _as_numbers(answer)
     if got is None:
         kind = "a number" if want.shape == () else "numbers (a list, tuple or NumPy array)"

@@ -99,3 +99,14 @@ def test_numerical_gradient_matches_a_known_gradient():
     want = [2 * 1.5 * -2.0, 1.5**2, np.cos(0.3)]
     assert np.allclose(numerical_gradient(f, x), want, rtol=1e-8)
     assert numerical_gradient(lambda m: np.sum(m**2), np.ones((2, 3))).shape == (2, 3)
+
+
+def test_choice_exercises_compare_sets_of_letters(capsys):
+    token = seal("ace")
+    assert verdict(capsys, 9, "e, c, A", sealed(token), "")[0]
+    ok, line = verdict(capsys, 9, "ac", sealed(token), "")
+    assert not ok and "1 missing" in line
+    ok, line = verdict(capsys, 9, "acde", sealed(token), "")
+    assert not ok and "1 too many" in line
+    ok, line = verdict(capsys, 9, 3, sealed(token), "")
+    assert not ok and "string of letters" in line
