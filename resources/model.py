@@ -17,10 +17,7 @@ and its parameters as plain arrays, read back with ``allow_pickle=False``. Nothi
 file can run code when it is loaded.
 """
 
-import json
 import numbers
-import zipfile
-from pathlib import Path
 
 import numpy as np
 
@@ -193,7 +190,7 @@ class Model:
         if self.loss is None or self.accuracy is None:
             raise ValueError("finalize needs a loss and an accuracy: call model.set(...) first")
         widths = [layer.weights.shape for layer in self.layers if hasattr(layer, "weights")]
-        for (_, n_out), (n_in, _) in zip(widths, widths[1:]):
+        for (_, n_out), (n_in, _) in zip(widths[:-1], widths[1:], strict=True):
             if n_out != n_in:
                 raise ValueError(
                     f"a layer with {n_out} outputs is followed by a layer with {n_in} inputs"
@@ -382,6 +379,33 @@ class Model:
             for start in range(0, len(X), batch_size)
         ]
         return np.concatenate(outputs)
+
+    # -- saving and loading (the code is in resources/saving.py, chapter 21) -------------
+
+    def save(self, path, optimizer=True):
+        """Save architecture and parameters (and the optimizer's state) to the .npz ``path``."""
+        from resources.saving import save_model  # saving.py imports this module
+
+        save_model(self, path, optimizer=optimizer)
+
+    @classmethod
+    def load(cls, path):
+        """A new, finalized model built from the file that ``save`` wrote."""
+        from resources.saving import load_model
+
+        return load_model(path)
+
+    def save_parameters(self, path):
+        """Save only the weights and biases, to the .npz file ``path``."""
+        from resources.saving import save_parameters
+
+        save_parameters(self, path)
+
+    def load_parameters(self, path):
+        """Replace the weights and biases with those saved in ``path`` (shapes must fit)."""
+        from resources.saving import load_parameters
+
+        load_parameters(self, path)
 
     # -- checks -------------------------------------------------------------------------
 

@@ -1,0 +1,370 @@
+"""Saving a ``Model`` to one ``.npz`` file and loading it back, safely (chapter 21).
+
+The file is a NumPy ``.npz`` archive (a zip of ``.npy`` arrays) that holds
+
+* ``architecture``: one string, a JSON text that describes the model as data: the layers in
+  order with their settings, the loss, the accuracy and (optionally) the optimizer with its
+  settings and step count;
+* ``layer<i>.weights`` and ``layer<i>.biases`` for every layer ``i`` that has parameters;
+* optionally the optimizer's state on each layer, ``layer<i>.weight_momentums``,
+  ``layer<i>.weight_cache`` and so on, so that training resumes exactly where it stopped.
+
+Loading reads it with ``allow_pickle=False``: only plain numbers and text, never pickled
+Python objects (unpickling can run arbitrary code). Everything is checked before anything is
+built or assigned; a damaged or unexpected file raises a ``ValueError`` that says what is
+wrong, and never leaves a half-loaded model behind.
+"""
+
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from resources import classes
+from resources.model import CategoricalAccuracy, Model, RegressionAccuracy
+
+FORMAT = "nn-from-scratch model"
+PARAMETERS_FORMAT = "nn-from-scratch parameters"
+VERSION = 1
+
+# What each class needs to be built again: the names of its constructor's settings.
+LAYER_SETTINGS = {
+    "DenseLayer": (
+        "weight_regularizer_l1",
+        "weight_regularizer_l2",
+        "bias_regularizer_l1",
+        "bias_regularizer_l2",
+    ),
+    "Dropout": ("rate",),
+    "ReLU": (),
+    "SoftMax": (),
+    "Sigmoid": (),
+    "Linear": (),
+}
+LOSSES = ("CategoricalCrossEntropy", "BinaryCrossEntropy", "MeanSquaredError", "MeanAbsoluteError")
+OPTIMIZER_SETTINGS = {
+    "SGD": ("learning_rate", "decay", "momentum"),
+    "AdaGrad": ("learning_rate", "decay", "epsilon"),
+    "RMSProp": ("learning_rate", "decay", "epsilon", "rho"),
+    "Adam": ("learning_rate", "decay", "epsilon", "beta_1", "beta_2"),
+}
+OPTIMIZER_STATE = ("weight_momentums", "weight_cache", "bias_momentums", "bias_cache")
+
+
+# ---------------------------------------------------------------------------
+# Saving
+# ---------------------------------------------------------------------------
+
+
+def save_model(model, path, optimizer=True):
+    """Write ``model`` (finalized) to the ``.npz`` file ``path``; with its optimizer's state."""
+    if not getattr(model, "finalized", False):
+        raise ValueError("call model.finalize() before saving the model")
+    architecture = {
+        "format": FORMAT,
+        "version": VERSION,
+        "layers": [_describe_layer(layer) for layer in model.layers],
+        "loss": type(model.loss).__name__,
+        "accuracy": _describe_accuracy(model.accuracy),
+        "optimizer": None,
+        "shuffle_generator": None,
+    }
+    if architecture["loss"] not in LOSSES:
+        raise ValueError(f"cannot save a model with the loss {architecture['loss']}")
+    arrays = _parameter_arrays(model)
+    if optimizer and model.optimizer is not None:
+        architecture["optimizer"] = _describe_optimizer(model.optimizer)
+        for i, layer in enumerate(model.layers):
+            for name in OPTIMIZER_STATE:
+                if hasattr(layer, "weights") and hasattr(layer, name):
+                    arrays[f"layer{i}.{name}"] = getattr(layer, name)
+        if model.rng is not None:
+            architecture["shuffle_generator"] = model.rng.bit_generator.state
+    _write(path, architecture, arrays)
+
+
+def save_parameters(model, path):
+    """Write only the parameters of ``model``'s layers to the ``.npz`` file ``path``."""
+    arrays = _parameter_arrays(model)
+    shapes = {name: list(array.shape) for name, array in arrays.items()}
+    _write(path, {"format": PARAMETERS_FORMAT, "version": VERSION, "shapes": shapes}, arrays)
+
+
+def _parameter_arrays(model):
+    arrays = {}
+    for i, layer in enumerate(model.layers):
+        if hasattr(layer, "weights"):
+            arrays[f"layer{i}.weights"] = layer.weights
+            arrays[f"layer{i}.biases"] = layer.biases
+    return arrays
+
+
+def _write(path, architecture, arrays):
+    """Write to a temporary file first, then rename: an interrupted save leaves no half file."""
+    path = Path(path)
+    temporary = path.with_name(path.name + ".part")
+    with open(temporary, "wb") as file:
+        np.savez(file, architecture=np.array(json.dumps(architecture)), **arrays)
+    os.replace(temporary, path)
+
+
+def _describe_layer(layer):
+    name = type(layer).__name__
+    if name not in LAYER_SETTINGS or not isinstance(layer, getattr(classes, name)):
+        raise ValueError(f"cannot save a layer of type {name}: it is not one of the engine's")
+    description = {"type": name}
+    if name == "DenseLayer":
+        description["n_inputs"], description["n_neurons"] = (int(n) for n in layer.weights.shape)
+    for setting in LAYER_SETTINGS[name]:
+        if hasattr(layer, setting):
+            description[setting] = float(getattr(layer, setting))
+    return description
+
+
+def _describe_accuracy(accuracy):
+    if isinstance(accuracy, RegressionAccuracy):
+        return {"type": "RegressionAccuracy", "precision": accuracy.precision}
+    if isinstance(accuracy, CategoricalAccuracy):
+        return {"type": "CategoricalAccuracy"}
+    raise ValueError(f"cannot save an accuracy of type {type(accuracy).__name__}")
+
+
+def _describe_optimizer(optimizer):
+    name = type(optimizer).__name__
+    if name not in OPTIMIZER_SETTINGS:
+        raise ValueError(f"cannot save an optimizer of type {name}")
+    description = {"type": name}
+    for setting in OPTIMIZER_SETTINGS[name]:
+        description[setting] = float(getattr(optimizer, setting))
+    description["iterations"] = int(optimizer.iterations)
+    description["current_learning_rate"] = float(optimizer.current_learning_rate)
+    return description
+
+
+# ---------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------
+
+
+def load_model(path):
+    """Build the model saved in ``path``, finalized and ready to predict or train on."""
+    architecture, arrays = _read(path, FORMAT)
+    where = f"{path}"
+    layer_descriptions = _field(architecture, "layers", list, where)
+    layers = _build_layers(layer_descriptions, where)
+    loss = _build_loss(_field(architecture, "loss", str, where), where)
+    accuracy = _build_accuracy(_field(architecture, "accuracy", dict, where), where)
+    optimizer_description = architecture.get("optimizer")
+    optimizer = None
+    if optimizer_description is not None:
+        optimizer = _build_optimizer(optimizer_description, where)
+
+    expected = _expected_shapes(layers, optimizer is not None)
+    _check_arrays(arrays, expected, where, optional=OPTIMIZER_STATE)
+
+    # Everything is checked: now build.
+    model = Model()
+    for layer in layers:
+        model.add(layer)
+    model.set(loss=loss, accuracy=accuracy)
+    if optimizer is not None:
+        model.set(optimizer=optimizer)
+    _assign(model.layers, arrays)
+    model.finalize()
+    generator_state = architecture.get("shuffle_generator")
+    if generator_state is not None and optimizer is not None:
+        model.rng = _build_generator(generator_state, where)
+    return model
+
+
+def load_parameters(model, path):
+    """Put the parameters saved in ``path`` into ``model``'s layers (shapes must fit)."""
+    _, arrays = _read(path, PARAMETERS_FORMAT, FORMAT)
+    # A whole saved model may also hold the optimizer's state: only the parameters matter here.
+    arrays = {
+        name: array for name, array in arrays.items() if _attribute(name) not in OPTIMIZER_STATE
+    }
+    _check_arrays(arrays, _expected_shapes(model.layers, with_optimizer=False), str(path))
+    _assign(model.layers, arrays)
+
+
+def _read(path, *formats):
+    """The header and the arrays of a file this module wrote, or a ValueError saying why not."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no file at {path}")
+    with open(path, "rb") as file:
+        head = file.read(6)
+    if not head:
+        raise ValueError(f"{path} is empty (0 bytes): not a saved model")
+    if head[:1] == b"\x80":
+        raise ValueError(
+            f"{path} is a pickle file; this book never unpickles (unpickling can run code)"
+        )
+    if head == b"\x93NUMPY":
+        raise ValueError(f"{path} is a single .npy array, not a saved model (.npz archive)")
+    if head[:4] != b"PK\x03\x04":
+        raise ValueError(f"{path} is not an .npz archive (it starts with {head!r})")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+    except ValueError as error:  # an object array inside: pickled data
+        raise ValueError(f"{path} holds pickled data, which is never loaded ({error})") from None
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError) as error:
+        raise ValueError(f"{path} is damaged (truncated or corrupted): {error}") from None
+
+    if "architecture" not in arrays:
+        raise ValueError(f"{path} has no 'architecture' entry: not a saved model")
+    text = arrays.pop("architecture")
+    if text.shape != () or text.dtype.kind != "U":
+        raise ValueError(f"{path}: 'architecture' must be one JSON string")
+    try:
+        architecture = json.loads(str(text))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path}: 'architecture' is not valid JSON ({error})") from None
+    if not isinstance(architecture, dict) or architecture.get("format") not in formats:
+        raise ValueError(f"{path} is not a {formats[0]} file")
+    if architecture.get("version") != VERSION:
+        raise ValueError(
+            f"{path} has format version {architecture.get('version')!r}; "
+            f"this engine reads version {VERSION}"
+        )
+    return architecture, arrays
+
+
+def _field(mapping, key, kind, where):
+    if key not in mapping or not isinstance(mapping[key], kind):
+        raise ValueError(f"{where}: the architecture needs '{key}' as {kind.__name__}")
+    return mapping[key]
+
+
+def _engine_class(name, allowed, what, where):
+    if not isinstance(name, str) or name not in allowed or not hasattr(classes, name):
+        raise ValueError(f"{where}: unknown {what} type {name!r}")
+    return getattr(classes, name)
+
+
+def _build_layers(descriptions, where):
+    layers = []
+    # Building a DenseLayer draws random weights; loading must not move NumPy's generator.
+    random_state = np.random.get_state()
+    try:
+        for i, description in enumerate(descriptions):
+            if not isinstance(description, dict):
+                raise ValueError(f"{where}: layer {i} must be described by a JSON object")
+            name = description.get("type")
+            layer_class = _engine_class(name, LAYER_SETTINGS, f"layer {i}", where)
+            settings = {key: value for key, value in description.items() if key != "type"}
+            allowed = set(LAYER_SETTINGS[name]) | (
+                {"n_inputs", "n_neurons"} if name == "DenseLayer" else set()
+            )
+            unknown = sorted(set(settings) - allowed)
+            if unknown:
+                raise ValueError(f"{where}: layer {i} ({name}) has unknown settings {unknown}")
+            try:
+                layers.append(layer_class(**settings))
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"{where}: layer {i} ({name}): {error}") from None
+    finally:
+        np.random.set_state(random_state)
+    return layers
+
+
+def _build_loss(name, where):
+    return _engine_class(name, LOSSES, "loss", where)()
+
+
+def _build_accuracy(description, where):
+    name = description.get("type")
+    if name == "CategoricalAccuracy":
+        return CategoricalAccuracy()
+    if name == "RegressionAccuracy":
+        try:
+            return RegressionAccuracy(precision=description.get("precision"))
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{where}: the accuracy: {error}") from None
+    raise ValueError(f"{where}: unknown accuracy type {name!r}")
+
+
+def _build_optimizer(description, where):
+    if not isinstance(description, dict):
+        raise ValueError(f"{where}: the optimizer must be described by a JSON object")
+    name = description.get("type")
+    optimizer_class = _engine_class(name, OPTIMIZER_SETTINGS, "optimizer", where)
+    try:
+        settings = {key: description[key] for key in OPTIMIZER_SETTINGS[name]}
+        optimizer = optimizer_class(**settings)
+        iterations, current = description["iterations"], description["current_learning_rate"]
+    except KeyError as error:
+        raise ValueError(f"{where}: the optimizer ({name}) lacks the setting {error}") from None
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{where}: the optimizer ({name}): {error}") from None
+    if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 0:
+        raise ValueError(f"{where}: the optimizer's iterations must be a count, got {iterations!r}")
+    if isinstance(current, bool) or not isinstance(current, int | float) or not current > 0:
+        raise ValueError(
+            f"{where}: the optimizer's learning rate must be positive, got {current!r}"
+        )
+    optimizer.iterations = iterations
+    optimizer.current_learning_rate = float(current)
+    return optimizer
+
+
+def _build_generator(state, where):
+    try:
+        generator = np.random.Generator(np.random.PCG64())
+        generator.bit_generator.state = state
+    except (TypeError, ValueError, KeyError) as error:
+        raise ValueError(f"{where}: the shuffling generator's state is invalid ({error})") from None
+    return generator
+
+
+def _expected_shapes(layers, with_optimizer):
+    """Every array name the layers need, with its shape."""
+    expected = {}
+    for i, layer in enumerate(layers):
+        if hasattr(layer, "weights"):
+            shapes = {"weights": layer.weights.shape, "biases": layer.biases.shape}
+            if with_optimizer:
+                shapes.update(
+                    weight_momentums=layer.weights.shape,
+                    weight_cache=layer.weights.shape,
+                    bias_momentums=layer.biases.shape,
+                    bias_cache=layer.biases.shape,
+                )
+            for name, shape in shapes.items():
+                expected[f"layer{i}.{name}"] = shape
+    return expected
+
+
+def _attribute(name):
+    return name.rsplit(".", 1)[-1]
+
+
+def _check_arrays(arrays, expected, where, optional=()):
+    """Refuse missing, unexpected, misshapen, non-float or non-finite arrays."""
+    for name, shape in expected.items():
+        if name not in arrays:
+            if _attribute(name) in optional:
+                continue  # e.g. momentums that plain SGD never made
+            raise ValueError(f"{where} is missing the array '{name}'")
+        array = arrays[name]
+        if array.dtype.kind != "f":
+            raise ValueError(f"{where}: '{name}' must hold floats, got dtype {array.dtype}")
+        if array.shape != shape:
+            raise ValueError(
+                f"{where}: '{name}' has shape {array.shape}, but its layer needs {shape}"
+            )
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"{where}: '{name}' holds NaN or infinite values")
+    extra = sorted(set(arrays) - set(expected))
+    if extra:
+        raise ValueError(f"{where} holds arrays no layer uses: {extra}")
+
+
+def _assign(layers, arrays):
+    for name, array in arrays.items():
+        index, attribute = name.removeprefix("layer").split(".")
+        setattr(layers[int(index)], attribute, array.copy())
