@@ -322,3 +322,23 @@ class Adam(Optimizer):
             * momentum_corrected
             / (np.sqrt(cache_corrected) + self.epsilon)
         )
+
+
+# ---------------------------------------------------------------------------
+# The Model and the accuracy classes (chapter 18)
+# ---------------------------------------------------------------------------
+#
+# They live in resources/model.py, which builds on the classes above. So that readers can
+# import them from here like every other piece, this module hands them out on first use
+# (a module-level __getattr__): no import cycle, whichever of the two modules loads first.
+
+_FROM_MODEL = ("Model", "Accuracy", "CategoricalAccuracy", "RegressionAccuracy")
+__all__.extend(_FROM_MODEL)
+
+
+def __getattr__(name):
+    if name in _FROM_MODEL:
+        from resources import model
+
+        return getattr(model, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
