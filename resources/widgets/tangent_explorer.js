@@ -1,6 +1,7 @@
 // Tangent explorer: a curve, a point x on it, and a step size h.
 // Everything is computed here, in the browser, so the widget works on a static page.
 // The pure functions are named exports so that tests can compare them with Python.
+import { COLOURS, chart, choice, el, formatNumber, legend, listen, save, slider, svg } from "./prelude.js";
 
 export const X_MIN = -2;
 export const X_MAX = 2;
@@ -72,18 +73,9 @@ export function explorerState(name, x, h) {
 // Drawing
 // ---------------------------------------------------------------------------------------
 
-const SVG_NS = "http://www.w3.org/2000/svg";
 const WIDTH = 520;
 const HEIGHT = 320;
-const PAD = 36;
-const PLOT_X_MIN = -2.2;
-const PLOT_X_MAX = 2.2;
-
-function svg(tag, attributes = {}) {
-  const node = document.createElementNS(SVG_NS, tag);
-  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
-  return node;
-}
+const PLOT_X = [-2.2, 2.2];
 
 // The part of the plane each curve is drawn in: the whole x range, with room around it.
 const Y_RANGES = { square: [-1, 8.6], cubic: [-6.6, 6.6], sine: [-1.4, 1.4], relu: [-0.6, 2.4] };
@@ -93,88 +85,75 @@ function yRange(name) {
   return Y_RANGES[name];
 }
 
-function formatNumber(value) {
-  if (value === 0) return "0";
-  const size = Math.abs(value);
-  if (size < 1e-3 || size >= 1e5) return value.toExponential(3);
-  return value.toFixed(6);
-}
-
-let instances = 0;
-
-function render({ model, el }) {
-  const uid = ++instances;
-  const root = document.createElement("div");
-  root.className = "tangent-explorer";
-  el.appendChild(root);
-
-  const controls = document.createElement("div");
-  controls.className = "tangent-explorer-controls";
-  root.appendChild(controls);
-
-  const select = document.createElement("select");
-  select.dataset.testid = "tangent-curve";
-  for (const [key, curve] of Object.entries(CURVES)) {
-    const option = document.createElement("option");
-    option.value = key;
-    option.textContent = curve.label;
-    select.appendChild(option);
-  }
-
-  const xInput = document.createElement("input");
-  Object.assign(xInput, { type: "range", min: X_MIN, max: X_MAX, step: 0.01 });
-  xInput.dataset.testid = "tangent-x";
-
-  const hInput = document.createElement("input");
-  Object.assign(hInput, { type: "range", min: LOG_H_MIN, max: LOG_H_MAX, step: 0.1 });
-  hInput.dataset.testid = "tangent-log-h";
-
-  const xLabel = document.createElement("span");
-  const hLabel = document.createElement("span");
-  for (const [text, input, label] of [
-    ["curve", select, null],
-    ["point x", xInput, xLabel],
-    ["step h", hInput, hLabel],
-  ]) {
-    const row = document.createElement("label");
-    row.className = "tangent-explorer-row";
-    const name = document.createElement("span");
-    name.className = "tangent-explorer-name";
-    name.textContent = text;
-    row.append(name, input);
-    if (label) row.appendChild(label);
-    controls.appendChild(row);
-  }
-
-  const plot = svg("svg", {
-    viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
+function frame(name) {
+  const [yLow, yHigh] = yRange(name);
+  return chart({
     width: WIDTH,
     height: HEIGHT,
-    role: "img",
-    "aria-label": "the curve, the point and its tangent line",
+    pad: { left: 40, right: 24, top: 12, bottom: 34 },
+    x: PLOT_X,
+    y: [yLow, yHigh],
+    xTicks: [-2, -1, 0, 1, 2],
+    yTicks: [Number(yLow.toFixed(1)), 0, Number(yHigh.toFixed(1))],
+    xLabel: "x",
+    label: `${CURVES[name].label}: the curve, the point x, its tangent line and the secant through x ± h`,
   });
-  plot.dataset.testid = "tangent-plot";
-  root.appendChild(plot);
+}
 
-  const readout = document.createElement("table");
-  readout.className = "tangent-explorer-readout";
+function render({ model, el: host }) {
+  const update = (key, value) => {
+    model.set(key, value);
+    save(model);
+    draw();
+  };
+  const curve = choice({
+    label: "curve",
+    testid: "tangent-curve",
+    options: Object.entries(CURVES).map(([key, c]) => [key, c.label]),
+    onChange: (value) => update("curve", value),
+  });
+  const xControl = slider({
+    label: "point x",
+    testid: "tangent-x",
+    min: X_MIN,
+    max: X_MAX,
+    step: 0.01,
+    format: (v) => v.toFixed(2),
+    onInput: (value) => update("x", value),
+  });
+  const hControl = slider({
+    label: "step h",
+    testid: "tangent-log-h",
+    log: true,
+    min: LOG_H_MIN,
+    max: LOG_H_MAX,
+    step: 0.1,
+    format: (v) => v.toExponential(1),
+    onInput: (value) => update("h", value),
+  });
+  const holder = el("div", { testid: "tangent-plot" });
   const cells = {};
-  for (const [key, text] of [
+  const rows = [
     ["value", "f(x)"],
     ["numerical_slope", "numerical slope (f(x+h) − f(x−h)) / 2h"],
     ["analytical_slope", "analytical slope f′(x)"],
     ["error", "|numerical − analytical|"],
-  ]) {
-    const row = document.createElement("tr");
-    const name = document.createElement("td");
-    name.textContent = text;
-    const value = document.createElement("td");
-    value.dataset.testid = `tangent-${key.replace("_", "-")}`;
-    row.append(name, value);
-    readout.appendChild(row);
-    cells[key] = value;
-  }
-  root.appendChild(readout);
+  ].map(([key, text]) => {
+    cells[key] = el("td", { testid: `tangent-${key.replace("_", "-")}` });
+    return el("tr", {}, [el("td", {}, text), cells[key]]);
+  });
+  const root = el("div", { class: "explorer tangent-explorer" }, [
+    el("div", { class: "explorer-controls" }, [curve.root, xControl.root, hControl.root]),
+    holder,
+    legend([
+      [COLOURS.gradient, "tangent, slope f′(x)"],
+      [COLOURS.secant, "secant through x ± h, slope (f(x+h) − f(x−h)) / 2h", true],
+    ]),
+    el("table", { class: "tangent-explorer-readout" }, rows),
+  ]);
+  host.appendChild(root);
+
+  let shown = null; // { name, frame } of the drawn curve's chart
 
   function draw() {
     const name = model.get("curve");
@@ -182,95 +161,55 @@ function render({ model, el }) {
     const h = model.get("h");
     const state = explorerState(name, x, h);
     const f = curveOf(name).f;
-    const [yLow, yHigh] = yRange(name);
-    const sx = (v) => PAD + ((v - PLOT_X_MIN) / (PLOT_X_MAX - PLOT_X_MIN)) * (WIDTH - 2 * PAD);
-    const sy = (v) => HEIGHT - PAD - ((v - yLow) / (yHigh - yLow)) * (HEIGHT - 2 * PAD);
+    if (!shown || shown.name !== name) {
+      if (shown) shown.frame.root.stopFitting();
+      shown = { name, frame: frame(name) };
+      holder.replaceChildren(shown.frame.root);
+    }
+    const { plot, sx, sy } = shown.frame;
 
-    select.value = name;
-    xInput.value = x;
-    hInput.value = Math.log10(h);
-    xLabel.textContent = ` ${x.toFixed(2)}`;
-    hLabel.textContent = ` ${h.toExponential(1)}`;
+    curve.set(name);
+    xControl.set(x);
+    hControl.set(h);
     for (const key of Object.keys(cells)) cells[key].textContent = formatNumber(state[key]);
 
     plot.replaceChildren();
-    const clip = svg("clipPath", { id: `tangent-clip-${uid}` });
-    clip.appendChild(svg("rect", { x: PAD, y: PAD, width: WIDTH - 2 * PAD, height: HEIGHT - 2 * PAD }));
-    const defs = svg("defs");
-    defs.appendChild(clip);
-    plot.appendChild(defs);
-    plot.appendChild(
-      svg("rect", {
-        x: PAD, y: PAD, width: WIDTH - 2 * PAD, height: HEIGHT - 2 * PAD,
-        fill: "none", stroke: "#bbb",
-      }),
-    );
-    const layer = svg("g", { "clip-path": `url(#${clip.getAttribute("id")})` });
-    plot.appendChild(layer);
-    // Axes through zero, when zero is on screen.
+    const [yLow, yHigh] = yRange(name);
     if (yLow < 0 && yHigh > 0) {
-      layer.appendChild(svg("line", { x1: PAD, x2: WIDTH - PAD, y1: sy(0), y2: sy(0), stroke: "#999" }));
+      plot.append(svg("line", { x1: sx(PLOT_X[0]), x2: sx(PLOT_X[1]), y1: sy(0), y2: sy(0), stroke: COLOURS.axis }));
     }
-    layer.appendChild(svg("line", { x1: sx(0), x2: sx(0), y1: PAD, y2: HEIGHT - PAD, stroke: "#999" }));
-    // The curve.
+    plot.append(svg("line", { x1: sx(0), x2: sx(0), y1: sy(yLow), y2: sy(yHigh), stroke: COLOURS.axis }));
     const points = [];
     for (let i = 0; i <= 300; i++) {
-      const v = PLOT_X_MIN + ((PLOT_X_MAX - PLOT_X_MIN) * i) / 300;
+      const v = PLOT_X[0] + ((PLOT_X[1] - PLOT_X[0]) * i) / 300;
       points.push(`${sx(v).toFixed(2)},${sy(f(v)).toFixed(2)}`);
     }
-    layer.appendChild(svg("polyline", { points: points.join(" "), fill: "none", stroke: "#1f77b4", "stroke-width": 2.5 }));
+    plot.append(svg("polyline", { points: points.join(" "), fill: "none", stroke: COLOURS.line, "stroke-width": 2.5 }));
     // The tangent line (analytical slope) and the secant line (numerical slope).
-    const line = (slope, through, y0, attributes) =>
+    const line = (slope, through, y0, attrs) =>
       svg("line", {
-        x1: sx(PLOT_X_MIN), y1: sy(y0 + slope * (PLOT_X_MIN - through)),
-        x2: sx(PLOT_X_MAX), y2: sy(y0 + slope * (PLOT_X_MAX - through)),
-        ...attributes,
+        x1: sx(PLOT_X[0]),
+        y1: sy(y0 + slope * (PLOT_X[0] - through)),
+        x2: sx(PLOT_X[1]),
+        y2: sy(y0 + slope * (PLOT_X[1] - through)),
+        ...attrs,
       });
-    const tangent = line(state.analytical_slope, x, state.value, { stroke: "#d62728", "stroke-width": 2 });
-    tangent.dataset.testid = "tangent-line";
-    layer.appendChild(tangent);
-    const secant = line(state.numerical_slope, x - h, f(x - h), {
-      stroke: "#2ca02c", "stroke-width": 2, "stroke-dasharray": "6 4",
-    });
-    secant.dataset.testid = "secant-line";
-    layer.appendChild(secant);
-    for (const v of [x - h, x + h]) {
-      layer.appendChild(svg("circle", { cx: sx(v), cy: sy(f(v)), r: 3.5, fill: "#2ca02c" }));
-    }
-    layer.appendChild(svg("circle", { cx: sx(x), cy: sy(state.value), r: 5, fill: "#d62728" }));
-    // Axis labels.
-    const text = (content, attributes) => {
-      const node = svg("text", { "font-size": 12, fill: "#333", ...attributes });
-      node.textContent = content;
-      plot.appendChild(node);
-    };
-    for (const v of [-2, -1, 0, 1, 2]) text(String(v), { x: sx(v) - 4, y: HEIGHT - PAD + 16 });
-    text("x", { x: WIDTH - PAD + 8, y: HEIGHT - PAD + 4 });
-    text(yHigh.toFixed(1), { x: 2, y: PAD + 4 });
-    text(yLow.toFixed(1), { x: 2, y: HEIGHT - PAD + 4 });
-    text("— tangent, slope f′(x)", { x: PAD, y: PAD - 12, fill: "#d62728" });
-    text("- - secant through x ± h, slope (f(x+h) − f(x−h)) / 2h", {
-      x: PAD + 150, y: PAD - 12, fill: "#2ca02c",
-    });
+    plot.append(line(state.analytical_slope, x, state.value, { stroke: COLOURS.gradient, "stroke-width": 2, testid: "tangent-line" }));
+    plot.append(
+      line(state.numerical_slope, x - h, f(x - h), {
+        stroke: COLOURS.secant,
+        "stroke-width": 2,
+        "stroke-dasharray": "6 4",
+        testid: "secant-line",
+      }),
+    );
+    for (const v of [x - h, x + h]) plot.append(svg("circle", { cx: sx(v), cy: sy(f(v)), r: 3.5, fill: COLOURS.secant }));
+    plot.append(svg("circle", { cx: sx(x), cy: sy(state.value), r: 5, fill: COLOURS.gradient }));
   }
 
-  const update = (key, value) => {
-    model.set(key, value);
-    model.save_changes();
-    draw();
-  };
-  select.addEventListener("change", () => update("curve", select.value));
-  xInput.addEventListener("input", () => update("x", Number(xInput.value)));
-  hInput.addEventListener("input", () => update("h", 10 ** Number(hInput.value)));
-  model.on("change:curve", draw);
-  model.on("change:x", draw);
-  model.on("change:h", draw);
+  const stop = listen(model, ["curve", "x", "h"], draw);
   draw();
-  return () => {
-    model.off("change:curve", draw);
-    model.off("change:x", draw);
-    model.off("change:h", draw);
-  };
+  return stop;
 }
 
 export default { render };

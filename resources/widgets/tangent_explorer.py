@@ -7,13 +7,13 @@ agree over a grid of settings.
 """
 
 import math
-import pathlib
 
 import anywidget
 import numpy as np
 import traitlets
 
 from resources.classes import ReLU
+from resources.widgets.prelude import css, esm
 
 X_MIN, X_MAX = -2.0, 2.0
 H_MIN, H_MAX = 1e-12, 1.0
@@ -80,8 +80,8 @@ class TangentExplorer(anywidget.AnyWidget):
     ``explorer.step(0.25)``.
     """
 
-    _esm = pathlib.Path(__file__).with_name("tangent_explorer.js")
-    _css = pathlib.Path(__file__).with_name("tangent_explorer.css")
+    _esm = esm("tangent_explorer.js")
+    _css = css("tangent_explorer.css")
 
     curve = traitlets.Unicode("square").tag(sync=True)
     x = traitlets.Float(1.0).tag(sync=True)

@@ -1,11 +1,7 @@
 """The tangent explorer: its JS (run under Node) agrees with Python, and Python can drive it."""
 
 import itertools
-import json
 import math
-import shutil
-import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,37 +9,31 @@ import pytest
 from resources.classes import ReLU
 from resources.widgets import TangentExplorer
 from resources.widgets.tangent_explorer import CURVES, SettingError, explorer_state
-from tests.conftest import harness_page
+from tests.explorers.node_harness import run_js
+from tests.explorers.stand_in import (
+    axe_violations,
+    check_controls,
+    keyboard_walk,
+    narrow_screen,
+    press_on,
+    screenshot,
+    stand_in_page,
+)
 
-JS = Path(__file__).resolve().parents[2] / "resources" / "widgets" / "tangent_explorer.js"
-NODE = shutil.which("node")
 KEYS = ["value", "numerical_slope", "analytical_slope", "error", "intercept"]
 GRID_X = [-2.0, -1.3, -0.5, -1e-3, 0.0, 1e-3, 0.25, 1.0, 1.7, 2.0]
 GRID_H = [1e-12, 1e-9, 1e-6, 1e-4, 1e-2, 0.1, 0.5, 1.0]
 
-
-def run_js(tmp_path, settings):
-    """Evaluate ``explorerState`` of the JS module for each (curve, x, h) under Node."""
-    module = tmp_path / "tangent_explorer.mjs"
-    module.write_text(JS.read_text())
-    script = (
-        f"const m = await import({json.dumps(module.as_uri())});\n"
-        f"const settings = {json.dumps(settings)};\n"
-        "const out = settings.map(([c, x, h]) => m.explorerState(c, x, h));\n"
-        "console.log(JSON.stringify({curves: Object.keys(m.CURVES), out,"
-        " range: [m.X_MIN, m.X_MAX, m.LOG_H_MIN, m.LOG_H_MAX]}));\n"
-    )
-    runner = tmp_path / "run.mjs"
-    runner.write_text(script)
-    result = subprocess.run([NODE, str(runner)], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+JS_STATES = """out({
+  curves: Object.keys(m.CURVES),
+  out: data.map(([c, x, h]) => m.explorerState(c, x, h)),
+  range: [m.X_MIN, m.X_MAX, m.LOG_H_MIN, m.LOG_H_MAX],
+});"""
 
 
-@pytest.mark.skipif(NODE is None, reason="node is not installed")
-def test_js_and_python_agree_over_a_grid(tmp_path):
+def test_js_and_python_agree_over_a_grid():
     settings = [list(s) for s in itertools.product(CURVES, GRID_X, GRID_H)]
-    js = run_js(tmp_path, settings)
+    js = run_js("tangent_explorer.js", JS_STATES, settings)
     assert js["curves"] == list(CURVES)
     for (curve, x, h), from_js in zip(settings, js["out"], strict=True):
         from_python = explorer_state(curve, x, h)
@@ -59,11 +49,10 @@ def test_js_and_python_agree_over_a_grid(tmp_path):
             )
 
 
-@pytest.mark.skipif(NODE is None, reason="node is not installed")
-def test_js_ranges_match_python(tmp_path):
+def test_js_ranges_match_python():
     from resources.widgets import tangent_explorer as py
 
-    js = run_js(tmp_path, [])
+    js = run_js("tangent_explorer.js", JS_STATES, [])
     assert js["range"] == [py.X_MIN, py.X_MAX, math.log10(py.H_MIN), math.log10(py.H_MAX)]
 
 
@@ -143,35 +132,11 @@ def test_state_is_synced_to_the_page():
 # In a real browser: the widget's render() with a stand-in for the widget model
 # ---------------------------------------------------------------------------------------------
 
-HARNESS = """<!doctype html><meta charset="utf-8"><div id="root"></div>
-<script type="module">
-import widget from "./tangent_explorer.js";
-const values = {curve: "square", x: 1.0, h: 1e-3};
-const listeners = {};
-window.model = {
-  values, saved: 0,
-  get: (key) => values[key],
-  set: (key, value) => { values[key] = value; },
-  save_changes() { this.saved += 1; },
-  on: (event, callback) => { (listeners[event] ??= []).push(callback); },
-  off: () => {},
-};
-// What Python does when it changes a trait: set it and notify the page.
-window.pythonSets = (key, value) => {
-  values[key] = value;
-  for (const callback of listeners["change:" + key] ?? []) callback();
-};
-widget.render({model: window.model, el: document.getElementById("root")});
-window.rendered = true;
-</script>"""
-
 
 @pytest.fixture
 def page(tmp_path, browser):
-    """The module in Chromium (the shared ``browser`` fixture), served from 127.0.0.1."""
-    (tmp_path / "tangent_explorer.js").write_text(JS.read_text())
-    (tmp_path / "index.html").write_text(HARNESS)
-    with harness_page(browser, tmp_path) as tab:
+    """The widget's own module in Chromium with a stand-in model (see ``stand_in.py``)."""
+    with stand_in_page(browser, tmp_path, TangentExplorer(curve="square", x=1.0, h=1e-3)) as tab:
         yield tab
 
 
@@ -227,6 +192,39 @@ def test_page_follows_python_changes(page):
     assert_page_matches_python(page)
     assert page.get_by_test_id("tangent-x").input_value() == "0.75"
     assert page.get_by_test_id("tangent-curve").input_value() == "sine"
+
+
+def test_keyboard_alone_works_the_explorer(page):
+    walk = keyboard_walk(page)
+    assert [c["testid"] for c in walk] == ["tangent-curve", "tangent-x", "tangent-log-h"]
+    assert check_controls(walk) == []
+    assert [c["name"] for c in walk] == ["curve", "point x", "step h"]
+    # One arrow press is one step of 0.01 in x, of 0.1 in log10 h; focus stays on the slider.
+    after = press_on(page, "tangent-x", "ArrowRight")
+    assert after["testid"] == "tangent-x" and after["valuetext"] == "1.01"
+    assert page.evaluate("window.model.values.x") == pytest.approx(1.01)
+    assert float(after["valuenow"]) == pytest.approx(1.01)
+    press_on(page, "tangent-x", "PageDown")
+    assert page.evaluate("window.model.values.x") == pytest.approx(0.91)
+    after = press_on(page, "tangent-log-h", "ArrowLeft")
+    assert after["valuetext"] == "1.0e-3" or after["valuetext"] == "7.9e-4"
+    assert page.evaluate("Math.log10(window.model.values.h)") == pytest.approx(-3.1)
+    assert_page_matches_python(page)
+    after = press_on(page, "tangent-curve", "ArrowDown")
+    assert after["testid"] == "tangent-curve"
+    assert page.evaluate("window.model.values.curve") == "cubic"
+    assert_page_matches_python(page)
+    assert axe_violations(page) == []
+
+
+def test_fits_a_390_px_screen(tmp_path, browser):
+    explorer = TangentExplorer(curve="cubic", x=-1.0, h=0.1)
+    with stand_in_page(browser, tmp_path, explorer, width=390) as tab:
+        report = narrow_screen(tab)
+        screenshot(tab, "tangent-explorer-390px")
+        assert report["scrollWidth"] <= report["width"], report
+        assert report["offscreen"] == [] and report["small"] == [], report
+        assert_page_matches_python(tab)
 
 
 # ---------------------------------------------------------------------------------------------
