@@ -2,6 +2,7 @@
 
 from resources.widgets.augmentation_explorer import AugmentationExplorer as AugmentationExplorer
 from resources.widgets.checkpoint_explorer import CheckpointExplorer as CheckpointExplorer
+from resources.widgets.drawing_pad import DrawingPad as DrawingPad
 from resources.widgets.neuron_explorer import NeuronExplorer as NeuronExplorer
 from resources.widgets.optimizer_explorer import OptimizerExplorer as OptimizerExplorer
 from resources.widgets.relu_pieces import ReluPiecesExplorer as ReluPiecesExplorer
