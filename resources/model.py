@@ -246,7 +246,11 @@ class Model:
         return sum(self.loss.regularization_loss(layer) for layer in self.trainable_layers)
 
     def backward(self, output, y):
-        """Send the loss's gradient back through every layer, last to first."""
+        """Send the loss's gradient back through every layer, last to first.
+
+        ``output`` is what the training forward pass of ``_train_step`` returned (with the
+        combined softmax and cross-entropy, that pass also ran their forward).
+        """
         if self.softmax_classifier_output is not None:
             self.softmax_classifier_output.backward(output, y)
             dvalues = self.softmax_classifier_output.dinputs

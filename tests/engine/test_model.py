@@ -1,0 +1,344 @@
+"""The Model (``resources/model.py``): the same numbers as a hand-written loop, and its checks.
+
+A run through ``Model.train`` must equal the loop the chapters wrote by hand, number for number;
+mini-batches must be reproducible from a seed without touching NumPy's global generator;
+``evaluate`` and ``predict`` must not depend on their batch size; bad input must fail clearly.
+"""
+
+import nnfs
+import numpy as np
+import pytest
+from nnfs.datasets import spiral_data
+
+from resources.classes import (
+    SGD,
+    Accuracy,
+    Adam,
+    CategoricalAccuracy,
+    CategoricalCrossEntropy,
+    DenseLayer,
+    Model,
+    RegressionAccuracy,
+    ReLU,
+    SoftMax,
+    SoftMaxCategoricalCrossEntropy,
+)
+from resources.model import _progress_line
+
+
+def spiral_model(optimizer=None, hidden=64):
+    model = Model()
+    model.add(DenseLayer(2, hidden))
+    model.add(ReLU())
+    model.add(DenseLayer(hidden, 3))
+    model.add(SoftMax())
+    model.set(
+        loss=CategoricalCrossEntropy(),
+        optimizer=optimizer or Adam(learning_rate=0.05, decay=5e-7),
+        accuracy=CategoricalAccuracy(),
+    )
+    model.finalize()
+    return model
+
+
+def hand_written_run(X, y, epochs):
+    """Chapter 10's loop, written out; returns its per-epoch numbers and the layers."""
+    dense1, activation1, dense2 = DenseLayer(2, 64), ReLU(), DenseLayer(64, 3)
+    loss_activation = SoftMaxCategoricalCrossEntropy()
+    optimizer = Adam(learning_rate=0.05, decay=5e-7)
+    losses, accuracies, rates, lines = [], [], [], []
+    for epoch in range(epochs):
+        dense1.forward(X)
+        activation1.forward(dense1.output)
+        dense2.forward(activation1.output)
+        loss = loss_activation.forward(dense2.output, y)
+        accuracy = np.mean(np.argmax(loss_activation.output, axis=1) == y)
+        losses.append(loss)
+        accuracies.append(accuracy)
+        rates.append(optimizer.current_learning_rate)
+        lines.append(
+            f"epoch: {epoch}, acc: {accuracy:.3f}, loss: {loss:.3f} (data_loss: {loss:.3f}, "
+            f"reg_loss: {0:.3f}), lr: {optimizer.current_learning_rate}"
+        )
+        loss_activation.backward(loss_activation.output, y)
+        dense2.backward(loss_activation.dinputs)
+        activation1.backward(dense2.dinputs)
+        dense1.backward(activation1.dinputs)
+        optimizer.pre_update_params()
+        optimizer.update_params(dense1)
+        optimizer.update_params(dense2)
+        optimizer.post_update_params()
+    return np.array(losses), np.array(accuracies), np.array(rates), lines, (dense1, dense2)
+
+
+def test_a_run_through_the_model_equals_the_hand_written_loop(capsys):
+    nnfs.init()
+    X, y = spiral_data(samples=100, classes=3)
+    losses, accuracies, rates, lines, (dense1, dense2) = hand_written_run(X, y, 300)
+
+    nnfs.init()  # the same seed again: the model's layers draw the same weights
+    X, y = spiral_data(samples=100, classes=3)
+    model = spiral_model()
+    history = model.train(X, y, epochs=300, print_every=100)
+
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [lines[0], lines[100], lines[200]]
+    assert printed[0] == (
+        "epoch: 0, acc: 0.360, loss: 1.099 (data_loss: 1.099, reg_loss: 0.000), lr: 0.05"
+    )
+    np.testing.assert_array_equal(history["epoch"], np.arange(300))
+    np.testing.assert_allclose(history["data_loss"], losses, rtol=1e-6)
+    np.testing.assert_array_equal(history["accuracy"], accuracies)
+    np.testing.assert_array_equal(history["learning_rate"], rates)
+    np.testing.assert_array_equal(model.layers[0].weights, dense1.weights)
+    np.testing.assert_array_equal(model.layers[2].biases, dense2.biases)
+
+
+def test_finalize_uses_the_combined_gradient_only_for_softmax_with_cross_entropy():
+    model = spiral_model()
+    assert isinstance(model.softmax_classifier_output, SoftMaxCategoricalCrossEntropy)
+    assert model.trainable_layers == [model.layers[0], model.layers[2]]
+    other = Model()
+    other.add(DenseLayer(2, 3))
+    other.set(loss=CategoricalCrossEntropy(), accuracy=CategoricalAccuracy())
+    other.finalize()
+    assert other.softmax_classifier_output is None
+
+
+def numerical_gradient(f, values, h=1e-6):
+    gradient = np.zeros_like(values)
+    for index in np.ndindex(values.shape):
+        original = values[index]
+        values[index] = original + h
+        up = f()
+        values[index] = original - h
+        down = f()
+        values[index] = original
+        gradient[index] = (up - down) / (2 * h)
+    return gradient
+
+
+@pytest.mark.parametrize("combined", [True, False])
+def test_a_training_step_takes_the_numerical_gradient_of_the_loss(combined):
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(7, 2)), rng.integers(0, 3, size=7)
+    model = spiral_model(optimizer=SGD(learning_rate=1e-12), hidden=5)  # steps too small to see
+    for layer in model.trainable_layers:
+        layer.weights = rng.normal(size=layer.weights.shape)
+        layer.biases = rng.normal(size=layer.biases.shape)
+    if not combined:  # the separate chain: CCE's gradient, then SoftMax's backward
+        model.softmax_classifier_output = None
+
+    def loss():
+        return model.loss.calculate(model.forward(X, training=False), y)
+
+    expected = [
+        (numerical_gradient(loss, layer.weights), numerical_gradient(loss, layer.biases))
+        for layer in model.trainable_layers
+    ]
+    model.train(X, y, epochs=1, print_every=None)
+    for layer, (dweights, dbiases) in zip(model.trainable_layers, expected, strict=True):
+        np.testing.assert_allclose(layer.dweights, dweights, rtol=1e-5, atol=1e-8)
+        np.testing.assert_allclose(layer.dbiases, dbiases, rtol=1e-5, atol=1e-8)
+
+
+def test_mini_batches_are_reproducible_from_a_seed_and_leave_numpys_generator_alone():
+    X, y = spiral_data(samples=50, classes=3)
+    results = []
+    for seed in (7, 7, 8):
+        np.random.seed(0)
+        model = spiral_model(optimizer=Adam(0.01))
+        state = np.random.get_state()
+        model.train(X, y, epochs=3, batch_size=32, print_every=None, seed=seed)
+        after = np.random.get_state()
+        assert after[0] == state[0] and np.array_equal(after[1], state[1]) and after[2] == state[2]
+        results.append(model.layers[0].weights.copy())
+    np.testing.assert_array_equal(results[0], results[1])
+    assert not np.array_equal(results[0], results[2])
+
+
+def test_mini_batches_visit_every_sample_once_per_epoch():
+    X, y = spiral_data(samples=50, classes=3)  # 150 samples: 4 batches of 40, 40, 40, 30
+    np.random.seed(0)
+    model = spiral_model(optimizer=SGD(0.5))
+    model.train(X, y, epochs=2, batch_size=40, print_every=None, seed=1)
+    assert model.optimizer.iterations == 8
+    # without shuffling, the batches are the slices in order: the same updates by hand
+    np.random.seed(0)
+    in_order = spiral_model(optimizer=SGD(0.5))
+    in_order.train(X, y, epochs=1, batch_size=40, print_every=None, shuffle=False)
+    np.random.seed(0)
+    by_hand = spiral_model(optimizer=SGD(0.5))
+    for start in range(0, 150, 40):
+        by_hand.train(X[start : start + 40], y[start : start + 40], epochs=1, print_every=None)
+    np.testing.assert_array_equal(in_order.layers[0].weights, by_hand.layers[0].weights)
+
+
+def test_epoch_numbers_are_means_over_the_batches():
+    X, y = spiral_data(samples=50, classes=3)
+    np.random.seed(0)
+    model = spiral_model(optimizer=SGD(0.0001))  # so small a step that nothing moves much
+    loss_before, accuracy_before = model.evaluate(X, y)
+    history = model.train(X, y, epochs=1, batch_size=40, print_every=None, seed=0)
+    np.testing.assert_allclose(history["data_loss"][0], loss_before, rtol=1e-4)
+    np.testing.assert_allclose(history["accuracy"][0], accuracy_before, atol=2 / 150)
+
+
+def test_evaluate_and_predict_do_not_depend_on_the_batch_size():
+    X, y = spiral_data(samples=40, classes=3)
+    model = spiral_model()
+    model.train(X, y, epochs=20, print_every=None)
+    whole = model.predict(X)
+    assert whole.shape == (120, 3)
+    for batch_size in (1, 7, 120, 500):
+        np.testing.assert_allclose(model.predict(X, batch_size=batch_size), whole, rtol=1e-6)
+        loss, accuracy = model.evaluate(X, y, batch_size=batch_size)
+        np.testing.assert_allclose(loss, model.evaluate(X, y)[0], rtol=1e-6)
+        assert accuracy == np.mean(np.argmax(whole, axis=1) == y)
+
+
+def test_evaluate_leaves_the_parameters_alone():
+    X, y = spiral_data(samples=30, classes=3)
+    model = spiral_model()
+    before = [layer.weights.copy() for layer in model.trainable_layers]
+    model.evaluate(X, y)
+    model.predict(X)
+    for weights, layer in zip(before, model.trainable_layers, strict=True):
+        np.testing.assert_array_equal(weights, layer.weights)
+
+
+def test_validation_data_are_evaluated_after_training(capsys):
+    X, y = spiral_data(samples=30, classes=3)
+    X_val, y_val = spiral_data(samples=30, classes=3)
+    model = spiral_model()
+    model.train(X, y, epochs=5, print_every=None, validation_data=(X_val, y_val))
+    loss, accuracy = model.evaluate(X_val, y_val)
+    assert capsys.readouterr().out == f"validation, acc: {accuracy:.3f}, loss: {loss:.3f}\n"
+
+
+def test_history_continues_over_several_train_calls():
+    X, y = spiral_data(samples=20, classes=3)
+    model = spiral_model()
+    model.train(X, y, epochs=3, print_every=None)
+    history = model.train(X, y, epochs=2, print_every=None)
+    np.testing.assert_array_equal(history["epoch"], np.arange(5))
+    assert model.optimizer.iterations == 5
+
+
+def test_progress_line_format():
+    record = dict(
+        epoch=3, accuracy=0.5, loss=0.25, data_loss=0.2, regularization_loss=0.05,
+        learning_rate=0.01,
+    )  # fmt: skip
+    assert _progress_line(record) == (
+        "epoch: 3, acc: 0.500, loss: 0.250 (data_loss: 0.200, reg_loss: 0.050), lr: 0.01"
+    )
+
+
+# -- accuracy classes -------------------------------------------------------------------
+
+
+def test_categorical_accuracy_takes_sparse_one_hot_and_binary_labels():
+    accuracy = CategoricalAccuracy()
+    output = np.array([[0.7, 0.2, 0.1], [0.1, 0.5, 0.4], [0.3, 0.3, 0.4], [0.2, 0.7, 0.1]])
+    sparse = np.array([0, 2, 2, 1])
+    assert accuracy.calculate(output, sparse) == 0.75
+    assert accuracy.calculate(output, np.eye(3)[sparse]) == 0.75
+    assert accuracy.calculate_accumulated() == 0.75  # 6 right of 8
+    binary = np.array([[0.9], [0.2], [0.6], [0.4]])
+    assert accuracy.calculate(binary, np.array([[1], [1], [1], [0]])) == 0.75
+    accuracy.new_pass()
+    assert accuracy.accumulated_count == 0
+
+
+def test_regression_accuracy_uses_std_over_250_from_the_first_targets():
+    y = np.linspace(0, 1, 101).reshape(-1, 1)
+    accuracy = RegressionAccuracy()
+    accuracy.init(y)
+    assert accuracy.precision == pytest.approx(np.std(y) / 250)
+    accuracy.init(10 * y)  # kept: later targets do not change it
+    assert accuracy.precision == pytest.approx(np.std(y) / 250)
+    near = y + 0.5 * accuracy.precision
+    far = y + 2 * accuracy.precision
+    assert accuracy.calculate(np.vstack([near, far]), np.vstack([y, y])) == 0.5
+    assert RegressionAccuracy(precision=0.1).precision == 0.1
+
+
+def test_accuracy_bad_input():
+    with pytest.raises(ValueError, match="binary classifier needs labels of shape"):
+        CategoricalAccuracy().calculate(np.zeros((3, 1)), np.zeros(3))
+    with pytest.raises(ValueError, match="got 2 labels for 3 samples"):
+        CategoricalAccuracy().calculate(np.zeros((3, 2)), np.zeros(2))
+    with pytest.raises(ValueError, match="needs init"):
+        RegressionAccuracy().calculate(np.zeros((3, 1)), np.zeros((3, 1)))
+    with pytest.raises(ValueError, match="same shape"):
+        RegressionAccuracy(0.1).calculate(np.zeros((3, 1)), np.zeros(3))
+    with pytest.raises(ValueError, match="positive number"):
+        RegressionAccuracy(precision=0)
+    with pytest.raises(TypeError, match="must be a number"):
+        RegressionAccuracy(precision="0.1")
+    assert issubclass(RegressionAccuracy, Accuracy)
+
+
+# -- bad input to the model -------------------------------------------------------------
+
+
+def test_model_refuses_what_it_cannot_use():
+    model = Model()
+    with pytest.raises(TypeError, match="forward and backward"):
+        model.add("dense")
+    with pytest.raises(TypeError, match="loss must be a Loss"):
+        model.set(loss=SoftMax())
+    with pytest.raises(TypeError, match="optimizer must be an optimizer"):
+        model.set(optimizer=CategoricalCrossEntropy())
+    with pytest.raises(TypeError, match="accuracy must be an Accuracy"):
+        model.set(accuracy=np.mean)
+    with pytest.raises(ValueError, match="no layers"):
+        model.finalize()
+    model.add(DenseLayer(2, 4))
+    with pytest.raises(ValueError, match="needs a loss and an accuracy"):
+        model.finalize()
+    model.add(DenseLayer(5, 3))
+    model.set(loss=CategoricalCrossEntropy(), accuracy=CategoricalAccuracy())
+    with pytest.raises(ValueError, match="4 outputs is followed by a layer with 5 inputs"):
+        model.finalize()
+
+
+def test_train_evaluate_predict_refuse_bad_calls():
+    X, y = spiral_data(samples=10, classes=3)
+    model = spiral_model()
+    model.finalized = False
+    for call in (
+        lambda: model.train(X, y),
+        lambda: model.evaluate(X, y),
+        lambda: model.predict(X),
+    ):
+        with pytest.raises(ValueError, match=r"call model.finalize\(\) before"):
+            call()
+    model.finalize()
+    with pytest.raises(ValueError, match="X with 2 columns"):
+        model.predict(np.zeros((4, 3)))
+    with pytest.raises(ValueError, match=r"shape \(n_samples, n_features\)"):
+        model.predict(np.zeros(4))
+    with pytest.raises(ValueError, match="at least one sample"):
+        model.predict(np.zeros((0, 2)))
+    with pytest.raises(ValueError, match="X has 30 rows"):
+        model.train(X, y[:-1])
+    with pytest.raises(ValueError, match="epochs must be a positive integer"):
+        model.train(X, y, epochs=0)
+    with pytest.raises(TypeError, match="batch_size must be a positive integer"):
+        model.train(X, y, batch_size=True)
+    with pytest.raises(TypeError, match="print_every must be a positive integer"):
+        model.train(X, y, print_every=2.5)
+    with pytest.raises(TypeError, match="validation_data must be a pair"):
+        model.train(X, y, validation_data=X)
+    with pytest.raises(ValueError, match="validation_data"):
+        model.train(X, y, validation_data=(X, y[:3]))
+    no_optimizer = Model()
+    no_optimizer.add(DenseLayer(2, 3))
+    no_optimizer.add(SoftMax())
+    no_optimizer.set(loss=CategoricalCrossEntropy(), accuracy=CategoricalAccuracy())
+    no_optimizer.finalize()
+    with pytest.raises(ValueError, match="train needs an optimizer"):
+        no_optimizer.train(X, y)
+    assert no_optimizer.evaluate(X, y)[1] >= 0  # evaluating needs no optimizer

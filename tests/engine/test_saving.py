@@ -1,0 +1,359 @@
+"""Saving and loading a Model (``resources/saving.py``): round trips, resuming, damaged files.
+
+A saved model must predict exactly as the original, resume training exactly as if it had never
+stopped, and a file that is damaged or not what it claims must fail with a ValueError that says
+what is wrong, leaving no half-loaded model behind.
+"""
+
+import json
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+from nnfs.datasets import spiral_data
+
+from resources.classes import (
+    SGD,
+    Adam,
+    CategoricalAccuracy,
+    CategoricalCrossEntropy,
+    DenseLayer,
+    Model,
+    ReLU,
+    SoftMax,
+)
+
+
+def spiral_model(optimizer=None):
+    model = Model()
+    model.add(DenseLayer(2, 16))
+    model.add(ReLU())
+    model.add(DenseLayer(16, 3))
+    model.add(SoftMax())
+    model.set(
+        loss=CategoricalCrossEntropy(),
+        optimizer=optimizer or Adam(learning_rate=0.02, decay=1e-3),
+        accuracy=CategoricalAccuracy(),
+    )
+    model.finalize()
+    return model
+
+
+@pytest.fixture
+def data():
+    np.random.seed(0)
+    return spiral_data(samples=40, classes=3)
+
+
+@pytest.fixture
+def trained(data):
+    np.random.seed(1)
+    model = spiral_model()
+    model.train(*data, epochs=30, batch_size=32, print_every=None, seed=5)
+    return model
+
+
+@pytest.fixture
+def saved(trained, tmp_path):
+    path = tmp_path / "model.npz"
+    trained.save(path)
+    return path
+
+
+def parameters(model):
+    return [array for layer in model.trainable_layers for array in (layer.weights, layer.biases)]
+
+
+# -- round trips ------------------------------------------------------------------------
+
+
+def test_a_loaded_model_predicts_exactly_as_the_saved_one(trained, saved, data):
+    loaded = Model.load(saved)
+    np.testing.assert_array_equal(loaded.predict(data[0]), trained.predict(data[0]))
+    assert loaded.evaluate(*data) == trained.evaluate(*data)
+    assert [type(layer) for layer in loaded.layers] == [type(layer) for layer in trained.layers]
+    assert loaded.finalized and loaded.softmax_classifier_output is not None
+
+
+def test_the_file_is_plain_arrays_and_a_json_architecture(saved):
+    with zipfile.ZipFile(saved) as archive:
+        names = sorted(archive.namelist())
+    assert "architecture.npy" in names and "layer0.weights.npy" in names
+    with np.load(saved, allow_pickle=False) as arrays:  # nothing in it needs pickle
+        architecture = json.loads(str(arrays["architecture"]))
+        assert arrays["layer2.weights"].shape == (16, 3)
+        assert all(arrays[name].dtype.kind in "fU" for name in arrays.files)
+    assert [layer["type"] for layer in architecture["layers"]] == [
+        "DenseLayer",
+        "ReLU",
+        "DenseLayer",
+        "SoftMax",
+    ]
+    assert architecture["layers"][0]["n_inputs"] == 2
+    assert architecture["loss"] == "CategoricalCrossEntropy"
+    assert architecture["optimizer"]["type"] == "Adam"
+    assert architecture["optimizer"]["iterations"] == 30 * 4  # 120 samples in batches of 32
+
+
+def test_loading_does_not_move_numpys_random_generator(saved):
+    np.random.seed(3)
+    expected = np.random.rand(3)
+    np.random.seed(3)
+    Model.load(saved)
+    np.testing.assert_array_equal(np.random.rand(3), expected)
+
+
+@pytest.mark.parametrize("batch_size", [None, 32])
+def test_training_resumes_exactly_where_it_stopped(data, tmp_path, batch_size):
+    np.random.seed(1)
+    straight = spiral_model()
+    straight.train(*data, epochs=40, batch_size=batch_size, print_every=None, seed=9)
+
+    np.random.seed(1)
+    first_half = spiral_model()
+    first_half.train(*data, epochs=20, batch_size=batch_size, print_every=None, seed=9)
+    first_half.save(tmp_path / "halfway.npz")
+    resumed = Model.load(tmp_path / "halfway.npz")
+    resumed.train(*data, epochs=20, batch_size=batch_size, print_every=None)
+
+    assert resumed.optimizer.iterations == straight.optimizer.iterations
+    assert resumed.optimizer.current_learning_rate == straight.optimizer.current_learning_rate
+    for mine, theirs in zip(parameters(resumed), parameters(straight), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+
+
+def test_without_the_optimizer_a_loaded_model_predicts_but_cannot_train(
+    trained, saved, data, tmp_path
+):
+    trained.save(tmp_path / "small.npz", optimizer=False)
+    loaded = Model.load(tmp_path / "small.npz")
+    assert loaded.optimizer is None
+    np.testing.assert_array_equal(loaded.predict(data[0]), trained.predict(data[0]))
+    with pytest.raises(ValueError, match="train needs an optimizer"):
+        loaded.train(*data)
+    assert (tmp_path / "small.npz").stat().st_size < (tmp_path / "model.npz").stat().st_size
+
+
+def test_sgd_without_momentum_saves_no_state_and_resumes(data, tmp_path):
+    np.random.seed(1)
+    model = spiral_model(optimizer=SGD(learning_rate=0.5, decay=0.01))
+    model.train(*data, epochs=5, print_every=None)
+    model.save(tmp_path / "sgd.npz")
+    loaded = Model.load(tmp_path / "sgd.npz")
+    model.train(*data, epochs=5, print_every=None)
+    loaded.train(*data, epochs=5, print_every=None)
+    for mine, theirs in zip(parameters(loaded), parameters(model), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+
+
+def test_parameters_alone_round_trip_into_a_model_of_the_same_shape(trained, data, tmp_path):
+    trained.save_parameters(tmp_path / "parameters.npz")
+    np.random.seed(2)
+    fresh = spiral_model()
+    fresh.load_parameters(tmp_path / "parameters.npz")
+    np.testing.assert_array_equal(fresh.predict(data[0]), trained.predict(data[0]))
+
+
+def test_parameters_can_also_come_from_a_whole_saved_model(trained, saved, data):
+    fresh = spiral_model()
+    fresh.load_parameters(saved)
+    np.testing.assert_array_equal(fresh.predict(data[0]), trained.predict(data[0]))
+
+
+def test_parameters_of_the_wrong_shape_are_refused_and_nothing_is_assigned(trained, tmp_path):
+    trained.save_parameters(tmp_path / "parameters.npz")
+    wider = Model()
+    wider.add(DenseLayer(2, 16))  # fits the file
+    wider.add(ReLU())
+    wider.add(DenseLayer(16, 4))  # does not: the file has (16, 3)
+    wider.add(SoftMax())
+    wider.set(loss=CategoricalCrossEntropy(), accuracy=CategoricalAccuracy())
+    wider.finalize()
+    before = wider.layers[0].weights.copy()
+    with pytest.raises(ValueError, match=r"'layer2.weights' has shape \(16, 3\).*needs \(16, 4\)"):
+        wider.load_parameters(tmp_path / "parameters.npz")
+    np.testing.assert_array_equal(wider.layers[0].weights, before)  # the first layer untouched
+
+
+def test_saving_refuses_what_it_cannot_describe(tmp_path):
+    model = Model()
+    model.add(DenseLayer(2, 3))
+    with pytest.raises(ValueError, match="finalize"):
+        model.save(tmp_path / "x.npz")
+
+    class Custom(ReLU):
+        pass
+
+    model.add(Custom())
+    model.set(loss=CategoricalCrossEntropy(), accuracy=CategoricalAccuracy())
+    model.finalize()
+    with pytest.raises(ValueError, match="cannot save a layer of type Custom"):
+        model.save(tmp_path / "x.npz")
+    assert not (tmp_path / "x.npz").exists()
+
+
+# -- damaged and unexpected files -------------------------------------------------------
+
+
+def rewrite(path, change_architecture=None, change_arrays=None):
+    """Write ``path`` again with its architecture and/or arrays changed (as a tamperer might)."""
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    architecture = json.loads(str(arrays.pop("architecture")))
+    if change_architecture:
+        change_architecture(architecture)
+    if change_arrays:
+        change_arrays(arrays)
+    np.savez(path, architecture=np.array(json.dumps(architecture)), **arrays)
+
+
+def test_a_truncated_file(saved):
+    content = saved.read_bytes()
+    saved.write_bytes(content[: len(content) // 2])
+    with pytest.raises(ValueError, match="is damaged \\(truncated or corrupted\\)"):
+        Model.load(saved)
+
+
+def test_corrupted_bytes(saved):
+    content = bytearray(saved.read_bytes())
+    with zipfile.ZipFile(saved) as archive:
+        info = archive.getinfo("layer0.weights.npy")
+    middle = info.header_offset + 30 + len(info.filename) + info.file_size // 2
+    content[middle : middle + 8] = b"\x00\xff" * 4
+    saved.write_bytes(bytes(content))
+    with pytest.raises(ValueError, match="is damaged.*CRC"):
+        Model.load(saved)
+
+
+def test_an_empty_file(tmp_path):
+    (tmp_path / "empty.npz").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"is empty \(0 bytes\)"):
+        Model.load(tmp_path / "empty.npz")
+
+
+class Alarm:
+    """Unpickling this would create a file: proof that code ran."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def __reduce__(self):
+        return (open, (str(self.target), "w"))
+
+
+def test_a_pickle_file_is_refused_without_running_it(tmp_path):
+    alarm = tmp_path / "code-ran.txt"
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps({"weights": Alarm(alarm)}))
+    with pytest.raises(ValueError, match="is a pickle file; this book never unpickles"):
+        Model.load(path)
+    assert not alarm.exists()
+    pickle.loads(path.read_bytes())  # what unpickling would have done
+    assert alarm.exists()
+
+
+def test_an_npz_with_pickled_objects_inside_is_refused(tmp_path):
+    path = tmp_path / "objects.npz"
+    np.savez(path, architecture=np.array([{"layers": []}], dtype=object))
+    with pytest.raises(ValueError, match="holds pickled data"):
+        Model.load(path)
+
+
+def test_files_that_are_not_npz_archives(tmp_path, trained):
+    text = tmp_path / "notes.npz"
+    text.write_text("weights: 0.1 0.2\n")
+    with pytest.raises(ValueError, match="is not an .npz archive"):
+        Model.load(text)
+    single = tmp_path / "weights.npy"
+    np.save(single, trained.layers[0].weights)
+    with pytest.raises(ValueError, match="is a single .npy array"):
+        Model.load(single)
+    other = tmp_path / "other.npz"
+    np.savez(other, weights=trained.layers[0].weights)
+    with pytest.raises(ValueError, match="has no 'architecture' entry"):
+        Model.load(other)
+    with pytest.raises(FileNotFoundError, match="no file at"):
+        Model.load(tmp_path / "missing.npz")
+
+
+def test_an_unknown_layer_type(saved):
+    rewrite(saved, lambda a: a["layers"][1].update(type="os.system"))
+    with pytest.raises(ValueError, match="unknown layer 1 type 'os.system'"):
+        Model.load(saved)
+
+
+def test_unknown_settings_loss_accuracy_and_optimizer(saved):
+    rewrite(saved, lambda a: a["layers"][0].update(activation="relu"))
+    with pytest.raises(ValueError, match=r"layer 0 \(DenseLayer\) has unknown settings"):
+        Model.load(saved)
+    rewrite(saved, lambda a: (a["layers"][0].pop("activation"), a.update(loss="Hinge")))
+    with pytest.raises(ValueError, match="unknown loss type 'Hinge'"):
+        Model.load(saved)
+    rewrite(saved, lambda a: a.update(loss="CategoricalCrossEntropy", accuracy={"type": "F1"}))
+    with pytest.raises(ValueError, match="unknown accuracy type 'F1'"):
+        Model.load(saved)
+    rewrite(
+        saved,
+        lambda a: (
+            a.update(accuracy={"type": "CategoricalAccuracy"}),
+            a["optimizer"].pop("beta_2"),
+        ),
+    )
+    with pytest.raises(ValueError, match=r"the optimizer \(Adam\) lacks the setting 'beta_2'"):
+        Model.load(saved)
+
+
+def test_bad_layer_settings(saved):
+    rewrite(saved, lambda a: a["layers"][0].update(n_neurons=-4))
+    with pytest.raises(ValueError, match=r"layer 0 \(DenseLayer\): n_neurons must be a positive"):
+        Model.load(saved)
+
+
+def test_a_parameter_whose_shape_does_not_fit_its_layer(saved):
+    rewrite(saved, change_arrays=lambda arrays: arrays.update({"layer2.biases": np.zeros((1, 4))}))
+    with pytest.raises(ValueError, match=r"'layer2.biases' has shape \(1, 4\).*needs \(1, 3\)"):
+        Model.load(saved)
+
+
+def test_a_missing_array(saved):
+    rewrite(saved, change_arrays=lambda arrays: arrays.pop("layer0.biases"))
+    with pytest.raises(ValueError, match="is missing the array 'layer0.biases'"):
+        Model.load(saved)
+
+
+def test_an_array_no_layer_uses(saved):
+    rewrite(saved, change_arrays=lambda arrays: arrays.update({"layer1.weights": np.zeros(2)}))
+    with pytest.raises(ValueError, match=r"holds arrays no layer uses: \['layer1.weights'\]"):
+        Model.load(saved)
+
+
+def test_nan_or_integer_parameters(saved):
+    def poison(arrays):
+        arrays["layer0.weights"] = arrays["layer0.weights"].copy()
+        arrays["layer0.weights"][0, 0] = np.nan
+
+    rewrite(saved, change_arrays=poison)
+    with pytest.raises(ValueError, match="'layer0.weights' holds NaN or infinite values"):
+        Model.load(saved)
+    rewrite(
+        saved,
+        change_arrays=lambda arrays: arrays.update({"layer0.weights": np.zeros((2, 16), int)}),
+    )
+    with pytest.raises(ValueError, match="'layer0.weights' must hold floats"):
+        Model.load(saved)
+
+
+def test_bad_json_and_other_versions(saved):
+    with np.load(saved, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    np.savez(saved, **{**arrays, "architecture": np.array("{not json")})
+    with pytest.raises(ValueError, match="'architecture' is not valid JSON"):
+        Model.load(saved)
+    np.savez(saved, **arrays)
+    rewrite(saved, lambda a: a.update(version=2))
+    with pytest.raises(ValueError, match="has format version 2; this engine reads version 1"):
+        Model.load(saved)
+    rewrite(saved, lambda a: a.update(version=1, format="something else"))
+    with pytest.raises(ValueError, match="is not a nn-from-scratch model file"):
+        Model.load(saved)
