@@ -164,3 +164,13 @@ def trainable_layer(layer):
                 f"layer.d{name} must have the shape of layer.{name}, {parameter.shape}, "
                 f"got {gradient.shape}"
             )
+
+
+def regularized_layer(layer):
+    """A layer with the four regularizer strengths of ``DenseLayer`` (chapter 14)."""
+    names = ("weight_regularizer_l1", "weight_regularizer_l2")
+    if not all(hasattr(layer, name) for name in names) or not hasattr(layer, "weights"):
+        raise TypeError(
+            "regularization_loss(layer) needs a DenseLayer (weights and regularizer strengths), "
+            f"got {type(layer).__name__}"
+        )

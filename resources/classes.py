@@ -31,12 +31,14 @@ from resources.checks import (
     hyperparameter,
     positive_int,
     probabilities,
+    regularized_layer,
     trainable_layer,
 )
 
 __all__ = [
     "DenseLayer",
     "ReLU",
+    "Dropout",
     "SoftMax",
     "Loss",
     "CategoricalCrossEntropy",
@@ -58,13 +60,36 @@ class DenseLayer:
 
     Shapes: ``weights`` (n_inputs, n_neurons), ``biases`` (1, n_neurons),
     ``inputs`` (n_samples, n_inputs), ``output`` (n_samples, n_neurons).
+
+    The four regularizer strengths (chapter 14) add ``l1 * sum(|w|)`` and ``l2 * sum(w**2)``
+    for the weights and for the biases to the loss (``Loss.regularization_loss``) and their
+    gradients ``l1 * sign(w)`` and ``2 * l2 * w`` to ``dweights`` and ``dbiases``. The
+    weights are drawn as ``weight_scale * randn`` (chapter 17 shows why the scale matters).
     """
 
-    def __init__(self, n_inputs, n_neurons):
+    def __init__(
+        self,
+        n_inputs,
+        n_neurons,
+        weight_regularizer_l1=0,
+        weight_regularizer_l2=0,
+        bias_regularizer_l1=0,
+        bias_regularizer_l2=0,
+        weight_scale=0.01,
+    ):
         n_inputs = positive_int(n_inputs, "n_inputs")
         n_neurons = positive_int(n_neurons, "n_neurons")
-        self.weights = 0.01 * np.random.randn(n_inputs, n_neurons)
+        weight_scale = hyperparameter(weight_scale, "weight_scale", 0, low_open=True)
+        self.weights = weight_scale * np.random.randn(n_inputs, n_neurons)
         self.biases = np.zeros((1, n_neurons))
+        self.weight_regularizer_l1 = hyperparameter(
+            weight_regularizer_l1, "weight_regularizer_l1", 0
+        )
+        self.weight_regularizer_l2 = hyperparameter(
+            weight_regularizer_l2, "weight_regularizer_l2", 0
+        )
+        self.bias_regularizer_l1 = hyperparameter(bias_regularizer_l1, "bias_regularizer_l1", 0)
+        self.bias_regularizer_l2 = hyperparameter(bias_regularizer_l2, "bias_regularizer_l2", 0)
         self.output = None
 
     def forward(self, inputs):
@@ -76,6 +101,16 @@ class DenseLayer:
         dvalues = as_gradient(dvalues, self.output, "DenseLayer")
         self.dweights = np.dot(self.inputs.T, dvalues)
         self.dbiases = np.sum(dvalues, axis=0, keepdims=True)
+        # The penalties' gradients (chapter 14). np.sign(0) is 0: a parameter at exactly 0
+        # gets no L1 push (the NNFS book pushes it by +l1).
+        if self.weight_regularizer_l1 > 0:
+            self.dweights += self.weight_regularizer_l1 * np.sign(self.weights)
+        if self.weight_regularizer_l2 > 0:
+            self.dweights += 2 * self.weight_regularizer_l2 * self.weights
+        if self.bias_regularizer_l1 > 0:
+            self.dbiases += self.bias_regularizer_l1 * np.sign(self.biases)
+        if self.bias_regularizer_l2 > 0:
+            self.dbiases += 2 * self.bias_regularizer_l2 * self.biases
         self.dinputs = np.dot(dvalues, self.weights.T)
 
 
@@ -94,6 +129,37 @@ class ReLU:
         # The slope is 1 where the input was positive and 0 elsewhere (0 at exactly 0, too).
         self.dinputs = dvalues.copy()
         self.dinputs[self.inputs <= 0] = 0
+
+
+class Dropout:
+    """Inverted dropout (chapter 15): in training, each input is zeroed with probability
+    ``rate`` and the kept ones are divided by the share kept, so the expected output is the input.
+
+    ``self.rate`` is the share *kept*, ``1 - rate``, as in the NNFS book. A unit is kept where
+    a uniform draw from NumPy's global generator is below it: for a share kept above 0.5 that
+    is exactly the mask ``np.random.binomial(1, self.rate, size)`` draws, at about half the cost.
+    ``forward(inputs, training=False)`` (inference) keeps every unit, unscaled.
+    Shapes: ``inputs``, ``binary_mask`` and ``output`` are all (n_samples, n_features).
+    """
+
+    def __init__(self, rate):
+        self.rate = 1 - hyperparameter(rate, "Dropout rate", 0, 1)
+        self.output = None
+
+    def forward(self, inputs, training=True):
+        self.inputs = as_batch(inputs, "Dropout inputs")
+        if not isinstance(training, (bool, np.bool_)):
+            raise TypeError(f"Dropout training must be True or False, got {training!r}")
+        if training:
+            self.binary_mask = (np.random.random_sample(self.inputs.shape) < self.rate) / self.rate
+        else:
+            self.binary_mask = np.ones_like(self.inputs)
+        self.output = self.inputs * self.binary_mask
+
+    def backward(self, dvalues):
+        dvalues = as_gradient(dvalues, self.output, "Dropout")
+        # output = inputs * mask, so the gradient flows through the kept units, scaled alike.
+        self.dinputs = dvalues * self.binary_mask
 
 
 class SoftMax:
@@ -130,6 +196,21 @@ class Loss:
     def calculate(self, output, y):
         sample_losses = self.forward(output, y)
         return np.mean(sample_losses)
+
+    def regularization_loss(self, layer):
+        """The penalty of one ``DenseLayer``: ``l1 * sum(|p|) + l2 * sum(p**2)`` over its
+        weights and its biases, with the layer's four strengths (chapter 14)."""
+        regularized_layer(layer)
+        regularization_loss = 0
+        if layer.weight_regularizer_l1 > 0:
+            regularization_loss += layer.weight_regularizer_l1 * np.sum(np.abs(layer.weights))
+        if layer.weight_regularizer_l2 > 0:
+            regularization_loss += layer.weight_regularizer_l2 * np.sum(layer.weights**2)
+        if layer.bias_regularizer_l1 > 0:
+            regularization_loss += layer.bias_regularizer_l1 * np.sum(np.abs(layer.biases))
+        if layer.bias_regularizer_l2 > 0:
+            regularization_loss += layer.bias_regularizer_l2 * np.sum(layer.biases**2)
+        return regularization_loss
 
 
 class CategoricalCrossEntropy(Loss):
