@@ -234,7 +234,8 @@ def check_function(exercise, answer, reference, points, hint=""):
     """Say whether the reader's function ``answer`` agrees with ``reference`` at ``points``.
 
     ``answer`` and ``reference`` take one point (a number or an array) and return numbers;
-    ``points``: a list of such points. ``reference`` is typically
+    ``points``: a list of such points (a tuple is a point of several arguments, unpacked into
+    ``answer(*point)``). ``reference`` is typically
     ``numerical_derivative(f)`` or ``lambda x: numerical_gradient(f, x)``, so the expected
     formula never appears. ``None`` means not answered yet; a value that is not a function, or
     a function that raises, gets a clear message instead of an exception.
@@ -251,9 +252,13 @@ def check_function(exercise, answer, reference, points, hint=""):
         )
         return False
     for point in points:
-        want = np.asarray(reference(point), dtype=float)
+        if isinstance(point, tuple):  # several arguments
+            args = point
+        else:
+            args = (np.array(point, dtype=float) if np.ndim(point) else float(point),)
+        want = np.asarray(reference(*args), dtype=float)
         try:
-            result = answer(np.array(point, dtype=float) if np.ndim(point) else float(point))
+            result = answer(*args)
         except Exception as error:  # the reader's code: report it, never raise
             _say(
                 exercise,

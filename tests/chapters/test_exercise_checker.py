@@ -110,3 +110,13 @@ def test_choice_exercises_compare_sets_of_letters(capsys):
     assert not ok and "1 too many" in line
     ok, line = verdict(capsys, 9, 3, sealed(token), "")
     assert not ok and "string of letters" in line
+
+
+def test_function_answers_with_several_arguments(capsys):
+    def reference(s, n, m):
+        return s * n * m
+
+    points = [(300, 2, 3), (1, 4, 3)]
+    assert verdict(capsys, 10, lambda s, n, m: s * m * n, reference, points, "", function=True)[0]
+    ok, line = verdict(capsys, 10, lambda s, n: s * n, reference, points, "", function=True)
+    assert not ok and "TypeError" in line
