@@ -393,7 +393,7 @@ export function chart(options) {
     tickText(String(t), { x: sx(t), y: height - pad.bottom + 4, "dominant-baseline": "hanging", "text-anchor": "middle" });
   }
   if (xLabel) {
-    root.append(svg("text", { x: box.x + box.width, y: height - 3, "text-anchor": "end", fill: COLOURS.text, text: xLabel }));
+    root.append(svg("text", { x: box.x + box.width / 2, y: height - 3, "text-anchor": "middle", fill: COLOURS.text, text: xLabel }));
   }
   if (yLabel) {
     root.append(svg("text", { x: 3, y: box.y, "dominant-baseline": "hanging", fill: COLOURS.text, text: yLabel }));

@@ -11,13 +11,12 @@ page. This class computes the same curve with the book's engine, which is the re
 tests compare the two.
 """
 
-import pathlib
-
 import anywidget
 import numpy as np
 import traitlets
 
 from resources.classes import DenseLayer, ReLU
+from resources.widgets.prelude import css, esm
 
 __all__ = ["ReluPiecesExplorer", "preset_params", "sample_grid", "plot_grid"]
 
@@ -65,7 +64,8 @@ class ReluPiecesExplorer(anywidget.AnyWidget):
     moves one hidden neuron, exactly as its sliders do on the page.
     """
 
-    _esm = pathlib.Path(__file__).with_name("relu_pieces.js")
+    _esm = esm("relu_pieces.js")
+    _css = css("relu_pieces.css")
 
     w1 = traitlets.List(traitlets.Float()).tag(sync=True)
     b1 = traitlets.List(traitlets.Float()).tag(sync=True)

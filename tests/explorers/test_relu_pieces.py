@@ -1,13 +1,13 @@
-"""The ReLU-pieces explorer: the in-browser JS and the engine-backed Python side agree.
+"""The ReLU-pieces explorer of chapter 4: Python vs the engine, its JS under Node, the stand-in
+page (keyboard, 390 px) and the built static page.
 
 The JS module is imported under Node (its pure functions are named exports) and evaluated on a
 set of parameter settings; the Python class computes the same settings with ``DenseLayer`` and
-``ReLU`` from the engine. Further tests drive the Python side as a reader would.
+``ReLU`` from the engine. In Chromium, clicking and sliding must update the model and the
+drawing, and the error shown must be the one the engine computes for the same parameters.
 """
 
-import json
-import shutil
-import subprocess
+import math
 from pathlib import Path
 
 import numpy as np
@@ -18,16 +18,20 @@ from hypothesis import strategies as st
 from resources.classes import DenseLayer, ReLU
 from resources.widgets import ReluPiecesExplorer
 from resources.widgets.relu_pieces import plot_grid, preset_params, sample_grid
-
-ROOT = Path(__file__).resolve().parents[2]
-JS = ROOT / "resources" / "widgets" / "relu_pieces.js"
-NODE = shutil.which("node")
+from tests.conftest import open_offline_page
+from tests.explorers.node_harness import run_js
+from tests.explorers.stand_in import (
+    axe_violations,
+    check_controls,
+    keyboard_walk,
+    narrow_screen,
+    press_on,
+    screenshot,
+    stand_in_page,
+)
 
 NODE_SCRIPT = """
-import { readFileSync } from "node:fs";
-const m = await import(process.argv[2]);
-const settings = JSON.parse(readFileSync(0, "utf8"));
-const results = settings.map(({ params, xs, n_error }) => ({
+const results = data.map(({ params, xs, n_error }) => ({
   output: m.networkOutput(params, xs),
   pieces: m.neuronPieces(params, xs),
   mse: m.meanSquaredError(params, n_error),
@@ -38,7 +42,7 @@ for (const k of [1, 2, 3, 5, 8, 16]) {
   presets[k] = { sine: m.presetParams("sine", k), zero: m.presetParams("zero", k) };
 }
 const grids = { sample: m.sampleGrid(7), plot: m.plotGrid(5) };
-process.stdout.write(JSON.stringify({ results, presets, grids }));
+out({ results, presets, grids });
 """
 
 
@@ -68,23 +72,9 @@ def _settings():
 
 
 @pytest.fixture(scope="module")
-def js_results(tmp_path_factory):
-    if NODE is None:
-        pytest.skip("node is not installed")
-    folder = tmp_path_factory.mktemp("relu_js")
-    module = folder / "relu_pieces.mjs"
-    module.write_text(JS.read_text())
-    script = folder / "run.mjs"
-    script.write_text(NODE_SCRIPT)
+def js_results():
     settings = _settings()
-    done = subprocess.run(
-        [NODE, str(script), module.as_uri()],
-        input=json.dumps(settings),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return settings, json.loads(done.stdout)
+    return settings, run_js("relu_pieces.js", NODE_SCRIPT, settings)
 
 
 def _explorer_for(params, n_error=1000):
@@ -232,3 +222,152 @@ def test_output_is_the_sum_of_hinges(params):
     x = np.linspace(-0.5, 1.5, 41)
     formula = b2 + sum(v * np.maximum(0.0, w * x + b) for w, b, v in zip(w1, b1, w2, strict=True))
     np.testing.assert_allclose(explorer.output(x), formula, rtol=1e-12, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------
+# In Chromium: the widget's module with a stand-in model
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def page(tmp_path, browser):
+    with stand_in_page(browser, tmp_path, ReluPiecesExplorer(n_hidden=8, preset="sine")) as tab:
+        yield tab
+
+
+def _state(tab):
+    return tab.evaluate("JSON.parse(JSON.stringify(window.model.values))")
+
+
+def _shown_mse(tab):
+    return float(tab.get_by_test_id("relu-mse").inner_text().split(":")[1])
+
+
+def test_renders_the_hand_made_fit(page):
+    assert page.get_by_test_id("relu-curve").get_attribute("d").startswith("M")
+    assert page.get_by_test_id("relu-target").get_attribute("d").startswith("M")
+    assert page.locator("[data-testid^=relu-neuron-]").count() == 9  # 8 buttons + readout
+    assert page.locator("[data-testid^=relu-piece-]").count() == 8
+    assert _shown_mse(page) == pytest.approx(_explorer_for(_state(page)).mse(), abs=1e-5)
+
+
+def test_sliders_move_the_selected_neuron(page):
+    page.get_by_test_id("relu-neuron-3").click()
+    assert _state(page)["selected"] == 3
+    saves = page.evaluate("window.model.saved")
+    page.get_by_test_id("relu-w2").fill("-1.5")
+    page.get_by_test_id("relu-b1").fill("-0.6")
+    state = _state(page)
+    assert state["w2"][3] == -1.5 and state["b1"][3] == -0.6
+    assert page.evaluate("window.model.saved") == saves + 2
+    readout = page.get_by_test_id("relu-neuron-readout").inner_text()
+    assert "-1.50 * max(0, 1.00 * x - 0.60)" in readout
+    assert "x = 0.600" in readout
+    assert _shown_mse(page) == pytest.approx(_explorer_for(state).mse(), abs=1e-5)
+    page.get_by_test_id("relu-b2").fill("0.3")
+    assert _state(page)["b2"] == 0.3
+    assert _shown_mse(page) == pytest.approx(_explorer_for(_state(page)).mse(), abs=1e-5)
+
+
+def test_presets_and_pieces_toggle(page):
+    page.get_by_test_id("relu-preset-zero").click()
+    state = _state(page)
+    assert state["w1"] == [0] * 8 and state["b2"] == 0
+    assert _shown_mse(page) == pytest.approx(0.5, abs=1e-5)
+    page.get_by_test_id("relu-preset-sine").click()
+    assert _shown_mse(page) == pytest.approx(ReluPiecesExplorer().mse(), abs=1e-5)
+    page.get_by_test_id("relu-show-pieces").uncheck()
+    assert _state(page)["show_pieces"] is False
+    assert page.locator("[data-testid^=relu-piece-]").count() == 0
+    page.get_by_test_id("relu-show-pieces").check()
+    assert page.locator("[data-testid^=relu-piece-]").count() == 8
+
+
+def test_keyboard_alone_works_the_explorer(page):
+    walk = keyboard_walk(page)
+    expected = [
+        "relu-preset-sine",
+        "relu-preset-zero",
+        "relu-show-pieces",
+        *(f"relu-neuron-{j}" for j in range(8)),
+        "relu-w1",
+        "relu-b1",
+        "relu-w2",
+        "relu-b2",
+    ]
+    assert [c["testid"] for c in walk] == expected
+    assert check_controls(walk) == []
+    assert walk[3]["name"] == "neuron 1" and walk[-1]["name"] == "output bias b2 (shared)"
+    # A neuron button keeps focus when pressed (it is updated in place, not rebuilt).
+    after = press_on(page, "relu-neuron-4", "Enter")
+    assert after["testid"] == "relu-neuron-4"
+    assert _state(page)["selected"] == 4
+    assert page.get_by_test_id("relu-neuron-4").get_attribute("aria-pressed") == "true"
+    assert page.get_by_test_id("relu-neuron-0").get_attribute("aria-pressed") == "false"
+    after = press_on(page, "relu-neuron-5", "Space")
+    assert after["testid"] == "relu-neuron-5" and _state(page)["selected"] == 5
+    # Arrow keys move the slider by 0.01, Page Up by 0.1; the value and ARIA follow. From a
+    # value between two notches (the hand-made fit's 3.3137...) the first press lands on one.
+    before = _state(page)["w2"][5]
+    after = press_on(page, "relu-w2", "ArrowRight")
+    assert after["testid"] == "relu-w2"
+    assert _state(page)["w2"][5] == pytest.approx(math.ceil(before * 100) / 100)
+    page.get_by_test_id("relu-w2").fill("1.5")
+    page.keyboard.press("ArrowRight")
+    assert _state(page)["w2"][5] == pytest.approx(1.51)
+    page.keyboard.press("PageUp")
+    assert _state(page)["w2"][5] == pytest.approx(1.61)
+    page.keyboard.press("ArrowLeft")
+    assert _state(page)["w2"][5] == pytest.approx(1.60)
+    assert page.get_by_test_id("relu-w2").get_attribute("aria-valuetext") == "1.60"
+    assert float(page.get_by_test_id("relu-w2").get_attribute("aria-valuenow")) == 1.6
+    assert _shown_mse(page) == pytest.approx(_explorer_for(_state(page)).mse(), abs=1e-5)
+    # The presets by keyboard: focus stays on the button.
+    after = press_on(page, "relu-preset-zero", "Enter")
+    assert after["testid"] == "relu-preset-zero" and _shown_mse(page) == pytest.approx(0.5)
+    assert axe_violations(page) == []
+
+
+def test_fits_a_390_px_screen(tmp_path, browser):
+    with stand_in_page(browser, tmp_path, ReluPiecesExplorer(), width=390) as tab:
+        report = narrow_screen(tab)
+        screenshot(tab, "relu-pieces-390px")
+        assert report["scrollWidth"] <= report["width"], report
+        assert report["offscreen"] == [] and report["small"] == [], report
+
+
+# ---------------------------------------------------------------------------------------------
+# On chapter 4's built page: no kernel, no network
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chapter_page(built_book, browser, site_url):
+    site = Path(built_book) / "_build" / "html"
+    assert (site / "vendor" / "html-manager").exists(), "the built site has no widget scripts"
+    tab = open_offline_page(browser)
+    tab.goto(f"{site_url}book/04_activation_functions.html")
+    tab.get_by_test_id("relu-mse").wait_for(timeout=60_000)
+    yield tab
+    tab.context.close()
+
+
+def test_explorer_renders_and_responds_on_the_static_page(chapter_page):
+    tab = chapter_page
+    reference = ReluPiecesExplorer(n_hidden=8, preset="sine")
+    assert _shown_mse(tab) == pytest.approx(reference.mse(), abs=1e-5)
+    assert tab.locator("[data-testid^=relu-piece-]").count() == 8
+
+    curve = tab.get_by_test_id("relu-curve").get_attribute("d")
+    tab.get_by_test_id("relu-neuron-4").click()
+    tab.get_by_test_id("relu-w2").fill("-2")
+    reference.set_neuron(4, w2=-2.0)
+    assert tab.get_by_test_id("relu-curve").get_attribute("d") != curve
+    assert _shown_mse(tab) == pytest.approx(reference.mse(), abs=1e-5)
+    assert "switches on at x = 0.500" in tab.get_by_test_id("relu-neuron-readout").inner_text()
+
+    tab.get_by_test_id("relu-preset-zero").click()
+    assert _shown_mse(tab) == pytest.approx(0.5, abs=1e-5)
+    tab.get_by_test_id("relu-preset-sine").click()
+    assert _shown_mse(tab) == pytest.approx(ReluPiecesExplorer().mse(), abs=1e-5)
+    assert not tab.log.problems(), tab.log.problems()
