@@ -247,6 +247,7 @@ function render({ model, el: host }) {
       const shade = Math.round(255 * (1 - value / reduction.pixel_max));
       cells[k].style.background = `rgb(${shade}, ${shade}, ${shade})`;
     });
+    pad.dataset.strokes = JSON.stringify(drawn);
     preview.dataset.image = JSON.stringify(image);
     preview.setAttribute("aria-label", `the drawing reduced to ${side} by ${side} pixels`);
     bars.dataset.probabilities = JSON.stringify(probabilities);

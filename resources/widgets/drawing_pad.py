@@ -100,8 +100,9 @@ class DrawingPad(anywidget.AnyWidget):
             raise ValueError(f"need {n_classes} labels, got {len(labels)}")
         if isinstance(size, bool) or not isinstance(size, int) or size < 32:
             raise ValueError(f"size must be an integer of at least 32 pixels, got {size!r}")
-        strokes = [] if strokes is None else [[[float(x), float(y)] for x, y in s] for s in strokes]
+        strokes = [] if strokes is None else strokes
         strokes_to_image(strokes, size)  # refuses malformed strokes now, not in the browser
+        strokes = [np.asarray(stroke, dtype=float).tolist() for stroke in strokes]
         self._model = model
         super().__init__(
             layers=stored,
