@@ -21,7 +21,13 @@ import numbers
 
 import numpy as np
 
-from resources import classes
+from resources.classes import (
+    CategoricalCrossEntropy,
+    Dropout,
+    Loss,
+    SoftMax,
+    SoftMaxCategoricalCrossEntropy,
+)
 
 __all__ = ["Accuracy", "CategoricalAccuracy", "RegressionAccuracy", "Model"]
 
@@ -139,11 +145,6 @@ def _count(value, name, allow_none=False):
 # ---------------------------------------------------------------------------
 
 
-def _is_dropout(layer):
-    dropout = getattr(classes, "Dropout", None)
-    return dropout is not None and isinstance(layer, dropout)
-
-
 class Model:
     """Layers in order, a loss, an optimizer and an accuracy; trains, evaluates, predicts.
 
@@ -168,7 +169,7 @@ class Model:
 
     def set(self, *, loss=None, optimizer=None, accuracy=None):
         """Choose the loss, the optimizer and the accuracy (any of them, by name)."""
-        if loss is not None and not isinstance(loss, classes.Loss):
+        if loss is not None and not isinstance(loss, Loss):
             raise TypeError(f"loss must be a Loss, got {type(loss).__name__}")
         if optimizer is not None and not hasattr(optimizer, "update_params"):
             raise TypeError(f"optimizer must be an optimizer, got {type(optimizer).__name__}")
@@ -196,10 +197,8 @@ class Model:
                     f"a layer with {n_out} outputs is followed by a layer with {n_in} inputs"
                 )
         self.trainable_layers = [layer for layer in self.layers if hasattr(layer, "weights")]
-        if isinstance(self.layers[-1], classes.SoftMax) and isinstance(
-            self.loss, classes.CategoricalCrossEntropy
-        ):
-            self.softmax_classifier_output = classes.SoftMaxCategoricalCrossEntropy()
+        if isinstance(self.layers[-1], SoftMax) and isinstance(self.loss, CategoricalCrossEntropy):
+            self.softmax_classifier_output = SoftMaxCategoricalCrossEntropy()
         else:
             self.softmax_classifier_output = None
         self.finalized = True
@@ -213,7 +212,7 @@ class Model:
     def _forward_through(self, layers, X, training):
         inputs = X
         for layer in layers:
-            if _is_dropout(layer):
+            if isinstance(layer, Dropout):
                 layer.forward(inputs, training=training)  # dropout drops only in training
             else:
                 layer.forward(inputs)
@@ -241,8 +240,6 @@ class Model:
 
     def regularization_loss(self):
         """The sum of the L1/L2 penalties of every trainable layer (0 without any)."""
-        if not hasattr(self.loss, "regularization_loss"):
-            return 0.0
         return sum(self.loss.regularization_loss(layer) for layer in self.trainable_layers)
 
     def backward(self, output, y):

@@ -118,8 +118,9 @@ def _describe_layer(layer):
     if name == "DenseLayer":
         description["n_inputs"], description["n_neurons"] = (int(n) for n in layer.weights.shape)
     for setting in LAYER_SETTINGS[name]:
-        if hasattr(layer, setting):
-            description[setting] = float(getattr(layer, setting))
+        description[setting] = float(getattr(layer, setting))
+    if name == "Dropout":  # the layer keeps the share kept, 1 - rate (as in the NNFS book)
+        description["rate"] = 1 - layer.rate
     return description
 
 

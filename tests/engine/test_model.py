@@ -17,6 +17,7 @@ from resources.classes import (
     CategoricalAccuracy,
     CategoricalCrossEntropy,
     DenseLayer,
+    Dropout,
     Model,
     RegressionAccuracy,
     ReLU,
@@ -342,3 +343,110 @@ def test_train_evaluate_predict_refuse_bad_calls():
     with pytest.raises(ValueError, match="train needs an optimizer"):
         no_optimizer.train(X, y)
     assert no_optimizer.evaluate(X, y)[1] >= 0  # evaluating needs no optimizer
+
+
+# -- regularization and dropout ---------------------------------------------------------
+
+
+def chapter_15_model(rate=0.1):
+    model = Model()
+    model.add(DenseLayer(2, 64, weight_regularizer_l2=5e-4, bias_regularizer_l2=5e-4))
+    model.add(ReLU())
+    model.add(Dropout(rate))
+    model.add(DenseLayer(64, 3))
+    model.add(SoftMax())
+    model.set(
+        loss=CategoricalCrossEntropy(),
+        optimizer=Adam(learning_rate=0.05, decay=5e-5),
+        accuracy=CategoricalAccuracy(),
+    )
+    model.finalize()
+    return model
+
+
+def test_with_dropout_and_l2_the_model_equals_the_hand_written_loop():
+    """Chapter 15's loop, written out, for 60 epochs on a smaller spiral."""
+    nnfs.init()
+    X, y = spiral_data(samples=100, classes=3)
+    dense1 = DenseLayer(2, 64, weight_regularizer_l2=5e-4, bias_regularizer_l2=5e-4)
+    activation1, dropout1, dense2 = ReLU(), Dropout(0.1), DenseLayer(64, 3)
+    loss_activation = SoftMaxCategoricalCrossEntropy()
+    optimizer = Adam(learning_rate=0.05, decay=5e-5)
+    losses = []
+    for _ in range(60):
+        dense1.forward(X)
+        activation1.forward(dense1.output)
+        dropout1.forward(activation1.output)
+        dense2.forward(dropout1.output)
+        data_loss = loss_activation.forward(dense2.output, y)
+        regularization_loss = loss_activation.loss.regularization_loss(
+            dense1
+        ) + loss_activation.loss.regularization_loss(dense2)
+        losses.append((data_loss, regularization_loss))
+        loss_activation.backward(loss_activation.output, y)
+        dense2.backward(loss_activation.dinputs)
+        dropout1.backward(dense2.dinputs)
+        activation1.backward(dropout1.dinputs)
+        dense1.backward(activation1.dinputs)
+        optimizer.pre_update_params()
+        optimizer.update_params(dense1)
+        optimizer.update_params(dense2)
+        optimizer.post_update_params()
+
+    nnfs.init()
+    X, y = spiral_data(samples=100, classes=3)
+    model = chapter_15_model()
+    history = model.train(X, y, epochs=60, print_every=None)
+    data_losses, regularization_losses = np.array(losses).T
+    np.testing.assert_allclose(history["data_loss"], data_losses, rtol=1e-6)
+    np.testing.assert_allclose(history["regularization_loss"], regularization_losses, rtol=1e-6)
+    assert history["regularization_loss"][-1] > 0
+    np.testing.assert_allclose(
+        history["loss"], history["data_loss"] + history["regularization_loss"], rtol=1e-12
+    )
+    np.testing.assert_array_equal(model.layers[0].weights, dense1.weights)
+
+
+def test_the_regularization_gradient_reaches_the_weights():
+    rng = np.random.default_rng(4)
+    X, y = rng.normal(size=(6, 2)), rng.integers(0, 3, size=6)
+    model = Model()
+    model.add(DenseLayer(2, 4, weight_regularizer_l1=0.01, weight_regularizer_l2=0.05,
+                         bias_regularizer_l2=0.02))  # fmt: skip
+    model.add(ReLU())
+    model.add(DenseLayer(4, 3, weight_regularizer_l2=0.1))
+    model.add(SoftMax())
+    model.set(loss=CategoricalCrossEntropy(), optimizer=SGD(1e-12), accuracy=CategoricalAccuracy())
+    model.finalize()
+    for layer in model.trainable_layers:
+        layer.weights = rng.normal(size=layer.weights.shape)
+        layer.biases = rng.normal(size=layer.biases.shape)
+
+    def total_loss():
+        output = model.forward(X, training=False)
+        return model.loss.calculate(output, y) + model.regularization_loss()
+
+    expected = [numerical_gradient(total_loss, layer.weights) for layer in model.trainable_layers]
+    history = model.train(X, y, epochs=1, print_every=None)
+    assert history["regularization_loss"][0] > 0.01
+    for layer, dweights in zip(model.trainable_layers, expected, strict=True):
+        np.testing.assert_allclose(layer.dweights, dweights, rtol=1e-5, atol=1e-8)
+
+
+def test_dropout_is_off_in_evaluate_and_predict():
+    X, y = spiral_data(samples=30, classes=3)
+    model = chapter_15_model(rate=0.5)
+    model.train(X, y, epochs=5, print_every=None)
+    first = model.predict(X)
+    np.testing.assert_array_equal(model.predict(X), first)  # no random masks
+    without = Model()  # the same layers with the dropout layer left out
+    for layer in model.layers:
+        if not isinstance(layer, Dropout):
+            without.add(layer)
+    without.set(loss=CategoricalCrossEntropy(), accuracy=CategoricalAccuracy())
+    without.finalize()
+    np.testing.assert_array_equal(without.predict(X), first)
+    assert model.evaluate(X, y) == without.evaluate(X, y)
+    # in training the masks do change the output
+    model.forward(X, training=True)
+    assert not np.array_equal(model.layers[-1].output, first)

@@ -19,6 +19,7 @@ from resources.classes import (
     CategoricalAccuracy,
     CategoricalCrossEntropy,
     DenseLayer,
+    Dropout,
     Model,
     ReLU,
     SoftMax,
@@ -94,6 +95,26 @@ def test_the_file_is_plain_arrays_and_a_json_architecture(saved):
     assert architecture["loss"] == "CategoricalCrossEntropy"
     assert architecture["optimizer"]["type"] == "Adam"
     assert architecture["optimizer"]["iterations"] == 30 * 4  # 120 samples in batches of 32
+
+
+def test_dropout_and_regularizer_settings_survive_the_round_trip(data, tmp_path):
+    model = Model()
+    model.add(DenseLayer(2, 8, weight_regularizer_l1=1e-4, weight_regularizer_l2=5e-4,
+                         bias_regularizer_l1=2e-4, bias_regularizer_l2=5e-4))  # fmt: skip
+    model.add(ReLU())
+    model.add(Dropout(0.1))
+    model.add(DenseLayer(8, 3))
+    model.add(SoftMax())
+    model.set(loss=CategoricalCrossEntropy(), optimizer=Adam(), accuracy=CategoricalAccuracy())
+    model.finalize()
+    model.save(tmp_path / "dropout.npz")
+    loaded = Model.load(tmp_path / "dropout.npz")
+    assert loaded.layers[2].rate == model.layers[2].rate == 0.9  # the share kept
+    for name in ("weight_regularizer_l1", "weight_regularizer_l2", "bias_regularizer_l1",
+                 "bias_regularizer_l2"):  # fmt: skip
+        assert getattr(loaded.layers[0], name) == getattr(model.layers[0], name)
+    assert loaded.regularization_loss() == model.regularization_loss()
+    np.testing.assert_array_equal(loaded.predict(data[0]), model.predict(data[0]))
 
 
 def test_loading_does_not_move_numpys_random_generator(saved):
