@@ -7,7 +7,8 @@ The model is chapter 10's: ``nnfs.init()``, ``spiral_data(100, 3)``, a dense lay
 ReLU, a dense layer 64 -> 3, softmax with cross-entropy, and ``Adam(learning_rate=0.05,
 decay=5e-7)``, trained on the whole batch for 10001 epochs. It is trained with
 
-* ``engine``: the book's engine, ``resources/classes.py``;
+* ``engine``: the book's engine, ``resources/classes.py``, trained by the package's one
+  training loop, ``Model.train`` (through ``resources/training.py``);
 * ``nnfs-style``: the same classes written plainly in the NNFS book's style
   (``benchmarks/nnfs_style.py``), the baseline;
 * ``floor``: the same run as one flat NumPy loop with no classes, no checks and every trick
@@ -39,23 +40,19 @@ sys.path.insert(0, str(HERE))
 import nnfs_style  # noqa: E402
 import numpy_floor  # noqa: E402
 
-from resources import classes  # noqa: E402
+from resources.classes import Adam  # noqa: E402
+from resources.nnfs_numpy import numpy_functions, restore_numpy_functions  # noqa: E402
+from resources.training import train_classifier  # noqa: E402
 
-ENGINE = SimpleNamespace(
-    Dense=classes.DenseLayer,
-    ReLU=classes.ReLU,
-    SoftmaxLoss=classes.SoftMaxCategoricalCrossEntropy,
-    Adam=classes.Adam,
-)
 # nnfs.init() wraps np.dot, np.zeros, np.eye and np.random.randn each time it is called, so
 # the wrappers pile up over several runs (np.dot gets slower with every call). Every run here
 # starts from NumPy's own functions, so that every column pays for exactly one nnfs.init().
-_NUMPY_ORIGINALS = (np.dot, np.zeros, np.eye, np.random.randn)
+_NUMPY_ORIGINALS = numpy_functions()
 
 
 def fresh_nnfs_init():
     """``nnfs.init()`` on top of NumPy's own functions (not on earlier wrappers)."""
-    np.dot, np.zeros, np.eye, np.random.randn = _NUMPY_ORIGINALS
+    restore_numpy_functions(_NUMPY_ORIGINALS)
     nnfs.init()
 
 
@@ -105,6 +102,22 @@ def train_numpy(kit, epochs=10001, record_every=100):
         optimizer.update_params(dense2)
         optimizer.post_update_params()
     seconds = time.perf_counter() - start
+    return seconds, history
+
+
+def train_engine(epochs=10001, record_every=100):
+    """The run through the package's training loop, ``Model.train``; as ``train_numpy``."""
+    X, y, start = chapter_10_start()
+    optimizer = Adam(learning_rate=0.05, decay=5e-7)
+    began = time.perf_counter()
+    model = train_classifier(X, y, optimizer, epochs, parameters=start)
+    seconds = time.perf_counter() - began
+    h = model.history
+    history = [
+        (int(h["epoch"][i]), float(h["accuracy"][i]), float(h["data_loss"][i]),
+         float(h["learning_rate"][i]))
+        for i in range(0, epochs, record_every)
+    ]  # fmt: skip
     return seconds, history
 
 
@@ -194,7 +207,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     columns = {
-        "engine": lambda epochs=args.epochs: train_numpy(ENGINE, epochs),
+        "engine": lambda epochs=args.epochs: train_engine(epochs),
         "nnfs-style": lambda epochs=args.epochs: train_numpy(BASELINE, epochs),
         "floor": lambda epochs=args.epochs: train_floor(epochs),
     }

@@ -21,8 +21,9 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import numpy as np
 import pytest
+
+from resources.nnfs_numpy import numpy_functions, restore_numpy_functions
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -46,13 +47,13 @@ JUPYTER_BOOK = [
 # nnfs.init() changes NumPy for the whole process (float32 defaults, a float64 np.dot) and wraps
 # the functions once more on every call. Tests that call it would leak that into later tests,
 # so every test ends by putting NumPy's own functions back.
-NUMPY_FUNCTIONS = (np.dot, np.zeros, np.eye, np.random.randn)
+NUMPY_FUNCTIONS = numpy_functions()
 
 
 @pytest.fixture(autouse=True)
 def numpy_functions_restored():
     yield
-    np.dot, np.zeros, np.eye, np.random.randn = NUMPY_FUNCTIONS
+    restore_numpy_functions(NUMPY_FUNCTIONS)
 
 
 def _ensure_site_assets():
