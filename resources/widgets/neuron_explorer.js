@@ -3,6 +3,7 @@
 // Everything the reader does (take a step, reset) is computed here, in the browser, so the
 // explorer works on a static page with no kernel. The pure functions below are exported so
 // tests can run them under Node and compare them with the Python engine (resources.classes).
+import { COLOURS, button, el, fitText, fixed, legend, listen, save, slider, svg } from "./prelude.js";
 
 // ---------------------------------------------------------------------------
 // Pure computation
@@ -48,113 +49,114 @@ export function step(x, w, b, lr) {
 // Drawing
 // ---------------------------------------------------------------------------
 
-const SVG = "http://www.w3.org/2000/svg";
-const WIDTH = 760;
-const HEIGHT = 450;
-const VALUE_COLOUR = "#1f4e99";
-const GRAD_COLOUR = "#b3261e";
+/** The ranges of the controls (the same as ``W_RANGE`` and ``LOG_LR_RANGE`` in Python). */
+export const W_RANGE = [-5, 5];
+export const LOG_LR_RANGE = [-4, -1];
 
-function svg(tag, attributes, text) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-function fmt(value) {
-  // toFixed(3) would print -0.000 for tiny negatives; a reader should see 0.000.
-  const text = value.toFixed(3);
-  return text === "-0.000" ? "0.000" : text;
-}
-
-// Node positions: inputs and weights on the left, one product per input, the sum, ReLU, y.
+// Two layouts of the same graph: inputs and weights on the left, one product per input, the
+// sum, ReLU, y. The wide one is 760 units across; the narrow one (for phones) packs it into
+// 460, with y under ReLU, so that 15-unit labels stay above 11 px on a 340 px column.
 const ROWS = [75, 215, 355];
-const POS = {
-  x: ROWS.map((y) => [50, y - 45]),
-  w: ROWS.map((y) => [50, y + 45]),
-  mul: ROWS.map((y) => [260, y]),
-  b: [470, 420],
-  sum: [470, 215],
-  relu: [610, 215],
-  y: [720, 215],
+const LAYOUTS = {
+  wide: {
+    width: 760,
+    height: 450,
+    font: 14,
+    x: ROWS.map((y) => [50, y - 45]),
+    w: ROWS.map((y) => [50, y + 45]),
+    mul: ROWS.map((y) => [260, y]),
+    b: [470, 420],
+    sum: [470, 215],
+    relu: [610, 215],
+    y: [720, 215],
+  },
+  narrow: {
+    width: 460,
+    height: 450,
+    font: 15,
+    x: ROWS.map((y) => [30, y - 45]),
+    w: ROWS.map((y) => [30, y + 45]),
+    mul: ROWS.map((y) => [165, y]),
+    b: [285, 420],
+    sum: [285, 215],
+    relu: [385, 215],
+    y: [385, 345],
+  },
 };
+const NARROW_BELOW = 620; // px: a column narrower than this gets the narrow layout
 
 // Each edge carries two labels: the forward value (blue, above) and the gradient (red, below).
-// A vertical edge gets them side by side on its right instead.
-function edge(group, from, to, id) {
+// A vertical edge gets them side by side on its right instead. Labels have a white halo so a
+// line passing under them does not hide them.
+function edge(group, from, to, id, font) {
   const [x1, y1] = from;
   const [x2, y2] = to;
-  group.appendChild(
-    svg("line", { x1, y1, x2, y2, stroke: "#888", "stroke-width": 1.5, "data-edge": id }),
-  );
+  group.append(svg("line", { x1, y1, x2, y2, stroke: "#888", "stroke-width": 1.5, "data-edge": id }));
   const mx = (x1 + x2) / 2;
   const my = (y1 + y2) / 2;
   const vertical = x1 === x2;
-  const common = { "font-size": 14, "text-anchor": vertical ? "start" : "middle" };
+  const common = {
+    "text-anchor": vertical ? "start" : "middle",
+    "paint-order": "stroke",
+    stroke: "#fff",
+    "stroke-width": 3,
+    "stroke-linejoin": "round",
+  };
   const value = svg("text", {
     ...common,
     x: vertical ? mx + 8 : mx,
-    y: vertical ? my - 4 : my - 6,
-    fill: VALUE_COLOUR,
+    y: vertical ? my - 0.3 * font : my - 0.45 * font,
+    fill: COLOURS.value,
+    testid: `edge-${id}-value`,
   });
   const grad = svg("text", {
     ...common,
     x: vertical ? mx + 8 : mx,
-    y: vertical ? my + 14 : my + 17,
-    fill: GRAD_COLOUR,
+    y: vertical ? my + 0.95 * font : my + 1.2 * font,
+    fill: COLOURS.gradient,
+    testid: `edge-${id}-grad`,
   });
-  value.setAttribute("data-testid", `edge-${id}-value`);
-  grad.setAttribute("data-testid", `edge-${id}-grad`);
-  group.appendChild(value);
-  group.appendChild(grad);
+  group.append(value, grad);
   return { value, grad };
 }
 
 function node(group, [cx, cy], label, r = 20) {
-  group.appendChild(svg("circle", { cx, cy, r, fill: "#f4f4f4", stroke: "#333" }));
-  group.appendChild(
-    svg(
-      "text",
-      { x: cx, y: cy + 5, "text-anchor": "middle", "font-size": 15, "font-weight": "bold" },
-      label,
-    ),
-  );
+  group.append(svg("circle", { cx, cy, r, fill: "#f4f4f4", stroke: "#333" }));
+  group.append(svg("text", { x: cx, y: cy, "text-anchor": "middle", "dominant-baseline": "central", "font-weight": "bold", fill: COLOURS.text }, label));
 }
 
-function buildGraph() {
+function buildGraph(name) {
+  const pos = LAYOUTS[name];
+  const label = "Computational graph of one neuron: inputs x0 to x2 times weights w0 to w2, their sum with the bias b, ReLU, and the output y, with each edge's forward value and gradient";
   const root = svg("svg", {
-    viewBox: `0 0 ${WIDTH} ${HEIGHT + 20}`,
-    width: "100%",
+    viewBox: `0 0 ${pos.width} ${pos.height}`,
+    class: "explorer-figure neuron-graph",
     role: "img",
-    "aria-label": "Computational graph of one neuron",
-    style: "max-width: 760px; font-family: sans-serif;",
+    "aria-label": label,
+    "data-layout": name,
+    style: `max-width: ${pos.width}px`,
   });
+  root.append(svg("title", { text: label }));
   const edges = svg("g", {});
   const nodes = svg("g", {});
-  root.appendChild(edges);
-  root.appendChild(nodes);
+  root.append(edges, nodes);
   const labels = {};
   for (let i = 0; i < 3; i++) {
-    labels[`x${i}`] = edge(edges, POS.x[i], POS.mul[i], `x${i}`);
-    labels[`w${i}`] = edge(edges, POS.w[i], POS.mul[i], `w${i}`);
-    labels[`p${i}`] = edge(edges, POS.mul[i], POS.sum, `p${i}`);
-    node(nodes, POS.x[i], `x${i}`, 16);
-    node(nodes, POS.w[i], `w${i}`, 16);
-    node(nodes, POS.mul[i], "×");
+    labels[`x${i}`] = edge(edges, pos.x[i], pos.mul[i], `x${i}`, pos.font);
+    labels[`w${i}`] = edge(edges, pos.w[i], pos.mul[i], `w${i}`, pos.font);
+    labels[`p${i}`] = edge(edges, pos.mul[i], pos.sum, `p${i}`, pos.font);
+    node(nodes, pos.x[i], `x${i}`, 16);
+    node(nodes, pos.w[i], `w${i}`, 16);
+    node(nodes, pos.mul[i], "×");
   }
-  labels.b = edge(edges, POS.b, POS.sum, "b");
-  labels.z = edge(edges, POS.sum, POS.relu, "z");
-  labels.y = edge(edges, POS.relu, POS.y, "y");
-  node(nodes, POS.b, "b", 16);
-  node(nodes, POS.sum, "+");
-  node(nodes, POS.relu, "ReLU", 26);
-  node(nodes, POS.y, "y", 16);
-  root.appendChild(
-    svg("text", { x: 10, y: HEIGHT + 16, fill: VALUE_COLOUR, "font-size": 14 }, "value (forward)"),
-  );
-  root.appendChild(
-    svg("text", { x: 150, y: HEIGHT + 16, fill: GRAD_COLOUR, "font-size": 14 }, "gradient (backward)"),
-  );
+  labels.b = edge(edges, pos.b, pos.sum, "b", pos.font);
+  labels.z = edge(edges, pos.sum, pos.relu, "z", pos.font);
+  labels.y = edge(edges, pos.relu, pos.y, "y", pos.font);
+  node(nodes, pos.b, "b", 16);
+  node(nodes, pos.sum, "+");
+  node(nodes, pos.relu, "ReLU", 26);
+  node(nodes, pos.y, "y", 16);
+  root.stopFitting = fitText(root, pos.width, pos.font);
   return { root, labels };
 }
 
@@ -171,127 +173,143 @@ function readState(model) {
   };
 }
 
-function save(model) {
-  try {
-    model.save_changes();
-  } catch (error) {
-    // A static page has no kernel to sync with; the change still applies in the page.
+function render({ model, el: host }) {
+  const set = (changes) => {
+    for (const [key, value] of Object.entries(changes)) model.set(key, value);
+    save(model);
+  };
+  const controls = {};
+  for (const name of ["w0", "w1", "w2", "b"]) {
+    controls[name] = slider({
+      label: name,
+      name: name === "b" ? "bias b" : `weight ${name}`,
+      testid: `slider-${name}`,
+      min: W_RANGE[0],
+      max: W_RANGE[1],
+      step: 0.01,
+      typed: true,
+      format: (v) => fixed(v, 3),
+      onInput: (value) => set({ [name]: value }),
+    });
   }
-}
+  controls.lr = slider({
+    label: "lr",
+    name: "learning rate",
+    testid: "slider-lr",
+    log: true,
+    min: LOG_LR_RANGE[0],
+    max: LOG_LR_RANGE[1],
+    step: 0.1,
+    typed: true,
+    format: (v) => fixed(v, 4),
+    onInput: (value) => set({ lr: value }),
+  });
 
-function render({ model, el }) {
-  const container = document.createElement("div");
-  container.className = "neuron-explorer";
-  container.style.cssText = "font-family: sans-serif; font-size: 14px; max-width: 780px;";
-  const { root, labels } = buildGraph();
-  container.appendChild(root);
-
-  const readout = document.createElement("div");
-  readout.style.cssText = "display: flex; flex-wrap: wrap; gap: 1.2em; margin: 0.4em 0;";
   const fields = {};
-  for (const [key, title] of [
-    ["output", "output y"],
-    ["dw0", "∂y/∂w0"],
-    ["dw1", "∂y/∂w1"],
-    ["dw2", "∂y/∂w2"],
-    ["db", "∂y/∂b"],
-    ["steps", "steps"],
-  ]) {
-    const box = document.createElement("span");
-    const name = document.createElement("span");
-    name.textContent = `${title} = `;
-    const value = document.createElement("strong");
-    value.setAttribute("data-testid", key);
-    box.appendChild(name);
-    box.appendChild(value);
-    readout.appendChild(box);
-    fields[key] = value;
-  }
-  container.appendChild(readout);
+  const readout = el(
+    "div",
+    { class: "neuron-readout" },
+    [
+      ["output", "output y"],
+      ["dw0", "∂y/∂w0"],
+      ["dw1", "∂y/∂w1"],
+      ["dw2", "∂y/∂w2"],
+      ["db", "∂y/∂b"],
+      ["steps", "steps"],
+    ].map(([key, title]) => {
+      fields[key] = el("strong", { testid: key });
+      return el("span", {}, [`${title} = `, fields[key]]);
+    }),
+  );
+  const stepButton = button("Take a step", {
+    testid: "step",
+    onClick: () => {
+      const { x, w, b, lr } = readState(model);
+      const next = step(x, w, b, lr);
+      set({ w0: next.w[0], w1: next.w[1], w2: next.w[2], b: next.b, steps: model.get("steps") + 1 });
+    },
+  });
+  const resetButton = button("Reset", {
+    testid: "reset",
+    onClick: () => {
+      const w = model.get("w_init");
+      set({ w0: w[0], w1: w[1], w2: w[2], b: model.get("b_init"), steps: 0 });
+    },
+  });
+  const message = el("div", { class: "neuron-message", testid: "message", "aria-live": "polite" });
+  const holder = el("div", { class: "neuron-graph-holder" });
+  const container = el("div", { class: "explorer neuron-explorer" }, [
+    el("div", { class: "neuron-sliders" }, Object.values(controls).map((c) => c.root)),
+    holder,
+    legend([
+      [COLOURS.value, "value (forward)"],
+      [COLOURS.gradient, "gradient (backward)"],
+    ]),
+    readout,
+    el("div", { class: "explorer-controls" }, [stepButton, resetButton]),
+    message,
+  ]);
+  host.appendChild(container);
 
-  const buttons = document.createElement("div");
-  buttons.style.cssText = "display: flex; gap: 0.6em; margin: 0.4em 0;";
-  const stepButton = document.createElement("button");
-  stepButton.textContent = "Take a step";
-  stepButton.setAttribute("data-testid", "step");
-  const resetButton = document.createElement("button");
-  resetButton.textContent = "Reset";
-  resetButton.setAttribute("data-testid", "reset");
-  for (const button of [stepButton, resetButton]) {
-    button.type = "button";
-    button.style.cssText = "padding: 0.3em 0.9em; cursor: pointer;";
-    buttons.appendChild(button);
+  let graph = null;
+  function layout() {
+    const width = holder.getBoundingClientRect().width || LAYOUTS.wide.width;
+    const name = width < NARROW_BELOW ? "narrow" : "wide";
+    if (graph && graph.root.dataset.layout === name) return;
+    if (graph) graph.root.stopFitting();
+    graph = buildGraph(name);
+    holder.replaceChildren(graph.root);
+    update();
   }
-  container.appendChild(buttons);
-
-  const message = document.createElement("div");
-  message.setAttribute("data-testid", "message");
-  message.style.cssText = "min-height: 2.6em; margin-top: 0.3em;";
-  container.appendChild(message);
-  el.appendChild(container);
 
   function update() {
     const { x, w, b, lr } = readState(model);
     const g = backward(x, w, b);
+    const labels = graph.labels;
     for (let i = 0; i < 3; i++) {
-      labels[`x${i}`].value.textContent = fmt(x[i]);
-      labels[`x${i}`].grad.textContent = fmt(g.dx[i]);
-      labels[`w${i}`].value.textContent = fmt(w[i]);
-      labels[`w${i}`].grad.textContent = fmt(g.dw[i]);
-      labels[`p${i}`].value.textContent = fmt(g.products[i]);
-      labels[`p${i}`].grad.textContent = fmt(g.dproducts[i]);
-      fields[`dw${i}`].textContent = fmt(g.dw[i]);
+      labels[`x${i}`].value.textContent = fixed(x[i]);
+      labels[`x${i}`].grad.textContent = fixed(g.dx[i]);
+      labels[`w${i}`].value.textContent = fixed(w[i]);
+      labels[`w${i}`].grad.textContent = fixed(g.dw[i]);
+      labels[`p${i}`].value.textContent = fixed(g.products[i]);
+      labels[`p${i}`].grad.textContent = fixed(g.dproducts[i]);
+      fields[`dw${i}`].textContent = fixed(g.dw[i]);
+      controls[`w${i}`].set(w[i]);
     }
-    labels.b.value.textContent = fmt(b);
-    labels.b.grad.textContent = fmt(g.db);
-    labels.z.value.textContent = fmt(g.z);
-    labels.z.grad.textContent = fmt(g.dz);
-    labels.y.value.textContent = fmt(g.y);
-    labels.y.grad.textContent = fmt(g.dy);
-    fields.output.textContent = fmt(g.y);
-    fields.db.textContent = fmt(g.db);
+    controls.b.set(b);
+    controls.lr.set(lr);
+    labels.b.value.textContent = fixed(b);
+    labels.b.grad.textContent = fixed(g.db);
+    labels.z.value.textContent = fixed(g.z);
+    labels.z.grad.textContent = fixed(g.dz);
+    labels.y.value.textContent = fixed(g.y);
+    labels.y.grad.textContent = fixed(g.dy);
+    fields.output.textContent = fixed(g.y);
+    fields.db.textContent = fixed(g.db);
     fields.steps.textContent = String(model.get("steps"));
     if (g.dz === 0) {
       message.textContent =
-        `The neuron is dead: z = w·x + b = ${fmt(g.z)} is not above 0, so ReLU outputs 0 ` +
+        `The neuron is dead: z = w·x + b = ${fixed(g.z)} is not above 0, so ReLU outputs 0 ` +
         "and its slope there is 0. That zero multiplies every gradient behind it, so all " +
         "gradients are 0 and a step changes nothing. Move a slider (or press Reset) to " +
         "bring z back above 0.";
-      message.style.color = GRAD_COLOUR;
+      message.classList.add("neuron-dead");
     } else {
       const drop = lr * (x[0] * x[0] + x[1] * x[1] + x[2] * x[2] + 1);
       message.textContent =
-        `A step of size ${lr} moves each parameter against its gradient; ` +
+        `A step of size ${fixed(lr, 4)} moves each parameter against its gradient; ` +
         `while z stays above 0 that lowers y by ${drop.toFixed(3)} per step.`;
-      message.style.color = "";
+      message.classList.remove("neuron-dead");
     }
   }
 
-  stepButton.addEventListener("click", () => {
-    const { x, w, b, lr } = readState(model);
-    const next = step(x, w, b, lr);
-    model.set("w0", next.w[0]);
-    model.set("w1", next.w[1]);
-    model.set("w2", next.w[2]);
-    model.set("b", next.b);
-    model.set("steps", model.get("steps") + 1);
-    save(model);
-  });
-  resetButton.addEventListener("click", () => {
-    const w = model.get("w_init");
-    model.set("w0", w[0]);
-    model.set("w1", w[1]);
-    model.set("w2", w[2]);
-    model.set("b", model.get("b_init"));
-    model.set("steps", 0);
-    save(model);
-  });
-
-  const names = ["x", "w0", "w1", "w2", "b", "lr", "steps"];
-  for (const name of names) model.on(`change:${name}`, update);
-  update();
+  layout();
+  const resize = typeof ResizeObserver !== "undefined" ? new ResizeObserver(layout) : null;
+  if (resize) resize.observe(holder);
+  const stop = listen(model, ["x", "w0", "w1", "w2", "b", "lr", "steps"], update);
   return () => {
-    for (const name of names) model.off(`change:${name}`, update);
+    stop();
+    if (resize) resize.disconnect();
   };
 }
 

@@ -2,21 +2,18 @@
 
 Two parts work together:
 
-* ``NeuronGraph``, an anywidget whose JavaScript (``neuron_explorer.js``) draws the neuron as a
-  computational graph, shows the value and the gradient on every edge, and owns the
-  *Take a step* and *Reset* buttons. Its arithmetic runs in the browser, so the explorer also
-  works on the static HTML page, where no Python kernel is running.
-* ``NeuronExplorer``, a ``VBox`` that puts ipywidgets sliders for ``w0``, ``w1``, ``w2``, ``b``
-  and the learning rate above the graph. Each slider is tied to the graph twice: by
-  ``jslink`` (in the browser, also on a static page) and by ``link`` (in Python), so both sides
-  always agree.
+* ``NeuronGraph``, an anywidget whose JavaScript (``neuron_explorer.js``) draws the sliders
+  for ``w0``, ``w1``, ``w2``, ``b`` and the learning rate, the neuron as a computational graph
+  with the value and the gradient on every edge, and the *Take a step* and *Reset* buttons.
+  Its arithmetic runs in the browser, so the explorer also works on the static HTML page,
+  where no Python kernel is running.
+* ``NeuronExplorer``, the ``VBox`` a chapter displays, which holds the graph and drives it from
+  Python through the engine.
 
 From Python, ``output``, ``gradients()`` and ``step()`` use the book's engine
 (``DenseLayer``, ``ReLU``, ``SGD`` from ``resources.classes``), which is the reference the
 JavaScript is tested against.
 """
-
-import pathlib
 
 import anywidget
 import ipywidgets as widgets
@@ -24,18 +21,24 @@ import numpy as np
 import traitlets
 
 from resources.classes import SGD, DenseLayer, ReLU
+from resources.widgets.prelude import css, esm
 
 X = (1.0, -2.0, 3.0)
 W_START = (-3.0, -1.0, 2.0)
 B_START = 1.0
 LR_START = 0.001
 PARAMETERS = ("w0", "w1", "w2", "b")
+# The sliders' ranges (``W_RANGE`` and ``LOG_LR_RANGE`` in the JavaScript): arrow keys move a
+# weight or the bias by 0.01 and the learning rate by a tenth of a decade.
+W_RANGE = (-5.0, 5.0)
+LOG_LR_RANGE = (-4.0, -1.0)
 
 
 class NeuronGraph(anywidget.AnyWidget):
     """The drawn neuron: inputs ``x``, weights ``w0..w2``, bias ``b``, learning rate ``lr``."""
 
-    _esm = pathlib.Path(__file__).with_name("neuron_explorer.js")
+    _esm = esm("neuron_explorer.js")
+    _css = css("neuron_explorer.css")
 
     x = traitlets.List(traitlets.Float(), default_value=list(X)).tag(sync=True)
     w0 = traitlets.Float(W_START[0]).tag(sync=True)
@@ -60,10 +63,10 @@ def _layer_with(weights, bias):
 
 
 class NeuronExplorer(widgets.VBox):
-    """Sliders for the neuron's parameters above its computational graph.
+    """The neuron's sliders, computational graph and buttons (all drawn by ``graph``).
 
-    ``sliders`` maps ``"w0"``, ``"w1"``, ``"w2"``, ``"b"`` and ``"lr"`` to the slider widgets;
-    ``graph`` is the ``NeuronGraph``.
+    ``graph`` is the ``NeuronGraph``; its traits ``w0``, ``w1``, ``w2``, ``b`` and ``lr`` are
+    what the sliders show, both ways.
     """
 
     def __init__(self, weights=W_START, bias=B_START, learning_rate=LR_START, **kwargs):
@@ -80,40 +83,7 @@ class NeuronExplorer(widgets.VBox):
             w_init=weights,
             b_init=bias,
         )
-        style = {"description_width": "3em"}
-        layout = widgets.Layout(width="420px")
-        self.sliders = {
-            name: widgets.FloatSlider(
-                value=getattr(self.graph, name),
-                min=-5.0,
-                max=5.0,
-                step=0.001,
-                readout_format=".3f",
-                description=name,
-                continuous_update=True,
-                style=style,
-                layout=layout,
-            )
-            for name in PARAMETERS
-        }
-        self.sliders["lr"] = widgets.FloatLogSlider(
-            value=float(learning_rate),
-            base=10,
-            min=-4,
-            max=-1,
-            step=0.1,
-            readout_format=".4f",
-            description="lr",
-            style=style,
-            layout=layout,
-        )
-        self._links = []
-        for name, slider in self.sliders.items():
-            # In the browser (works on a static page too) ...
-            self._links.append(widgets.jslink((slider, "value"), (self.graph, name)))
-            # ... and in Python, so that both sides agree in a live kernel.
-            self._links.append(widgets.link((slider, "value"), (self.graph, name)))
-        super().__init__(children=[*self.sliders.values(), self.graph], **kwargs)
+        super().__init__(children=[self.graph], **kwargs)
 
     # -- the engine's view of the neuron ------------------------------------------------------
 

@@ -43,10 +43,10 @@ export const COLOURS = {
   grid: "#e5e5e5",
   axis: "#999999",
   panel: "#ffffff",
-  value: "#1f4e99", // forward values (7.9:1 on white)
-  gradient: "#a8231b", // gradients, warnings (6.9:1 on white; 5.9:1 on #f0f0f0)
+  value: "#1f4e99", // forward values (8.0:1 on white)
+  gradient: "#a8231b", // gradients, warnings (7.2:1 on white; 6.3:1 on #f0f0f0)
   line: "#1f77b4",
-  secant: "#237a23",
+  secant: "#237a23", // 5.4:1 on white
   target: "#767676",
   focus: "#1a5fb4",
   // Class colours for points and, lighter, for decision regions (class 0, 1, 2, ...).
@@ -237,7 +237,7 @@ export function slider(options) {
     input.setAttribute("aria-valuenow", String(position));
     input.setAttribute("aria-valuetext", unit ? `${text} ${unit}` : text);
     if (typed) {
-      if (document.activeElement !== readout) readout.value = String(value);
+      if (document.activeElement !== readout) readout.value = text;
     } else readout.textContent = text;
   }
 

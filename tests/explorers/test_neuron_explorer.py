@@ -1,85 +1,36 @@
-"""The neuron explorer of chapter 9, driven from Python and, for its JavaScript, from Node.
+"""The neuron explorer of chapter 9: Python through the engine, its JS under Node, the stand-in
+page (keyboard, 390 px) and the built static page.
 
-The engine (``resources.classes``) is the reference: the explorer's Python side uses it, and
-the pure functions of ``neuron_explorer.js`` must agree with it.
+``NeuronExplorer`` computes through the engine (``DenseLayer``, ``ReLU``, ``SGD``), and is
+itself checked against a numerical gradient; every other check compares with it, so the
+neuron's arithmetic is written once here.
 """
-
-import json
-import re
-import shutil
-import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from resources.classes import SGD, DenseLayer, ReLU
 from resources.widgets import NeuronExplorer
-from resources.widgets.neuron_explorer import NeuronGraph
+from resources.widgets.neuron_explorer import LOG_LR_RANGE, W_RANGE, NeuronGraph
+from tests.explorers.node_harness import run_js
+from tests.explorers.stand_in import (
+    axe_violations,
+    check_controls,
+    keyboard_walk,
+    narrow_screen,
+    press_on,
+    screenshot,
+    stand_in_page,
+)
 
-JS = Path(__file__).resolve().parents[2] / "resources" / "widgets" / "neuron_explorer.js"
 X = [1.0, -2.0, 3.0]
-
-DRIVER = """
-import { readFileSync } from "node:fs";
-const mod = await import(process.argv[2]);
-const jobs = JSON.parse(readFileSync(process.argv[3], "utf8"));
-const results = jobs.map((job) => {
-  if (job.kind === "point") {
-    const g = mod.backward(job.x, job.w, job.b);
-    return { z: g.z, y: g.y, dw: g.dw, db: g.db, dx: g.dx };
-  }
-  let w = job.w, b = job.b;
-  const path = [];
-  for (let i = 0; i < job.steps; i++) {
-    const next = mod.step(job.x, w, b, job.lr);
-    w = next.w;
-    b = next.b;
-    path.push({ w, b, y: mod.forward(job.x, w, b).y });
-  }
-  return path;
-});
-console.log(JSON.stringify(results));
-"""
+FIELDS = ("output", "dw0", "dw1", "dw2", "db")
+PARAMETERS = ("w0", "w1", "w2", "b")
 
 
-@pytest.fixture(scope="module")
-def run_js(tmp_path_factory):
-    """Run a list of jobs through the explorer's JavaScript under Node."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed")
-    folder = tmp_path_factory.mktemp("js")
-    module = folder / "neuron_explorer.mjs"
-    shutil.copy(JS, module)
-    driver = folder / "driver.mjs"
-    driver.write_text(DRIVER)
-
-    def run(jobs):
-        job_file = folder / "jobs.json"
-        job_file.write_text(json.dumps(jobs))
-        result = subprocess.run(
-            [node, str(driver), module.as_uri(), str(job_file)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return json.loads(result.stdout)
-
-    return run
-
-
-def engine_neuron(w, b):
-    """Forward and backward of the neuron through the engine (incoming gradient 1.0)."""
-    layer = DenseLayer(3, 1)
-    layer.weights = np.array(w, dtype=np.float64).reshape(3, 1)
-    layer.biases = np.array([[b]], dtype=np.float64)
-    relu = ReLU()
-    layer.forward(np.array([X]))
-    relu.forward(layer.output)
-    relu.backward(np.ones_like(relu.output))
-    layer.backward(relu.dinputs)
-    return layer, relu
+def reference(w, b, lr=0.001):
+    """What the page must show for these parameters: ``NeuronExplorer`` (the engine)."""
+    explorer = NeuronExplorer(weights=w, bias=b, learning_rate=lr)
+    return {"output": explorer.output, **explorer.gradients()}
 
 
 # ---------------------------------------------------------------------------
@@ -91,20 +42,36 @@ def test_starts_at_six_with_the_chapter_gradients():
     explorer = NeuronExplorer()
     assert explorer.output == pytest.approx(6.0)
     assert explorer.gradients() == {"dw0": 1.0, "dw1": -2.0, "dw2": 3.0, "db": 1.0}
-    assert set(explorer.sliders) == {"w0", "w1", "w2", "b", "lr"}
-    assert explorer.sliders["lr"].value == pytest.approx(0.001)
     assert isinstance(explorer.graph, NeuronGraph)
     assert explorer.graph.x == X
+    assert explorer.graph.lr == pytest.approx(0.001)
 
 
-def test_one_step_gives_5_985_and_moves_the_sliders():
+@pytest.mark.parametrize(
+    ("w", "b"), [([-3.0, -1.0, 2.0], 1.0), ([2.0, -1.5, 0.5], 0.25), ([0.4, 0.3, -0.2], -0.1)]
+)
+def test_engine_gradients_pass_a_numerical_check(w, b):
+    explorer = NeuronExplorer(weights=w, bias=b)
+    analytic = explorer.gradients()
+    h = 1e-6
+    for i, name in enumerate(("dw0", "dw1", "dw2", "db")):
+        params = [*w, b]
+        up, down = list(params), list(params)
+        up[i] += h
+        down[i] -= h
+        slope = (
+            NeuronExplorer(weights=up[:3], bias=up[3]).output
+            - NeuronExplorer(weights=down[:3], bias=down[3]).output
+        ) / (2 * h)
+        assert analytic[name] == pytest.approx(slope, abs=1e-6), name
+
+
+def test_one_step_gives_5_985():
     explorer = NeuronExplorer()
     assert explorer.step() == pytest.approx(5.985, abs=1e-12)
     assert f"{explorer.output:.3f}" == "5.985"
     np.testing.assert_allclose(
-        [explorer.sliders[name].value for name in ("w0", "w1", "w2", "b")],
-        [-3.001, -0.998, 1.997, 0.999],
-        atol=1e-12,
+        [*explorer.weights, explorer.bias], [-3.001, -0.998, 1.997, 0.999], atol=1e-12
     )
     assert explorer.graph.steps == 1
 
@@ -133,31 +100,17 @@ def test_reset_returns_to_six():
     for _ in range(10):
         explorer.step()
     assert explorer.reset() == pytest.approx(6.0)
-    assert [explorer.sliders[n].value for n in ("w0", "w1", "w2", "b")] == [-3.0, -1.0, 2.0, 1.0]
+    assert [*explorer.weights, explorer.bias] == [-3.0, -1.0, 2.0, 1.0]
     assert explorer.graph.steps == 0
 
 
-def test_sliders_and_graph_stay_linked_both_ways():
+def test_graph_traits_drive_the_engine_view():
     explorer = NeuronExplorer()
-    explorer.sliders["w2"].value = 2.5
-    assert explorer.graph.w2 == 2.5
+    explorer.graph.w2 = 2.5
     assert explorer.output == pytest.approx(-3.0 + 2.0 + 7.5 + 1.0)
-    explorer.graph.b = -0.5
-    assert explorer.sliders["b"].value == -0.5
-    explorer.sliders["lr"].value = 0.01
-    assert explorer.graph.lr == pytest.approx(0.01)
+    explorer.graph.lr = 0.01
     before = explorer.output
-    after = explorer.step()
-    assert after == pytest.approx(before - 0.01 * 15)
-
-
-def test_sliders_are_jslinked_to_the_graph_for_static_pages():
-    explorer = NeuronExplorer()
-    links = [link for link in explorer._links if hasattr(link, "source")]
-    pairs = {(link.source[1], link.target[1]) for link in links if hasattr(link, "_model_name")}
-    assert pairs == {("value", name) for name in ("w0", "w1", "w2", "b", "lr")}
-    slider = explorer.sliders["w0"]
-    assert (slider.min, slider.max, slider.step, slider.readout_format) == (-5, 5, 0.001, ".3f")
+    assert explorer.step() == pytest.approx(before - 0.01 * 15)
 
 
 def test_dead_neuron_from_python():
@@ -177,9 +130,33 @@ def test_explorer_does_not_touch_numpy_random_state():
     np.testing.assert_array_equal(np.random.rand(3), expected)
 
 
+def test_bad_weights_are_refused():
+    with pytest.raises(ValueError, match="3 weights"):
+        NeuronExplorer(weights=[1.0, 2.0])
+
+
 # ---------------------------------------------------------------------------
-# The JavaScript agrees with the engine
+# The JavaScript agrees with the engine (under Node)
 # ---------------------------------------------------------------------------
+
+DRIVER = """
+out({
+  ranges: [m.W_RANGE, m.LOG_LR_RANGE],
+  results: data.map((job) => {
+    if (job.kind === "point") {
+      const g = m.backward(job.x, job.w, job.b);
+      return { output: g.y, z: g.z, dw: g.dw, db: g.db, dx: g.dx };
+    }
+    let w = job.w, b = job.b;
+    const path = [];
+    for (let i = 0; i < job.steps; i++) {
+      ({ w, b } = m.step(job.x, w, b, job.lr));
+      path.push({ w, b, y: m.forward(job.x, w, b).y });
+    }
+    return path;
+  }),
+});
+"""
 
 
 def grid():
@@ -191,28 +168,41 @@ def grid():
     return points
 
 
-def test_js_forward_and_backward_match_the_engine(run_js):
+def test_js_ranges_are_the_python_ranges():
+    js = run_js("neuron_explorer.js", DRIVER, [])
+    assert js["ranges"] == [list(W_RANGE), list(LOG_LR_RANGE)]
+
+
+def test_js_forward_and_backward_match_the_engine():
     points = grid()
-    results = run_js([{"kind": "point", "x": X, "w": w, "b": b} for w, b in points])
+    jobs = [{"kind": "point", "x": X, "w": w, "b": b} for w, b in points]
+    results = run_js("neuron_explorer.js", DRIVER, jobs)["results"]
     for (w, b), js in zip(points, results, strict=True):
-        layer, relu = engine_neuron(w, b)
-        z = layer.output[0, 0]
-        np.testing.assert_allclose(js["z"], z, rtol=1e-12, atol=1e-12)
-        np.testing.assert_allclose(js["y"], relu.output[0, 0], rtol=1e-12, atol=1e-12)
-        if abs(z) < 1e-9:
-            continue  # on the kink the sign of a rounding error decides; skip it
-        np.testing.assert_array_equal(js["dw"], layer.dweights[:, 0])
-        assert js["db"] == layer.dbiases[0, 0]
+        explorer = NeuronExplorer(weights=w, bias=b)
+        np.testing.assert_allclose(js["output"], explorer.output, rtol=1e-12, atol=1e-12)
+        layer, _ = explorer._run()
+        np.testing.assert_allclose(js["z"], layer.output[0, 0], rtol=1e-12, atol=1e-12)
+        if abs(js["z"]) < 1e-9:
+            continue  # on the kink the sign of a rounding error decides; see the next test
+        expected = explorer.gradients()
+        assert js["dw"] == [expected["dw0"], expected["dw1"], expected["dw2"]]
+        assert js["db"] == expected["db"]
         np.testing.assert_array_equal(js["dx"], layer.dinputs[0])
 
 
-def test_js_dead_on_the_kink_like_the_engine(run_js):
+def test_js_dead_on_the_kink_like_the_engine():
     # z exactly 0: the engine's ReLU passes no gradient there, and neither does the JS.
-    (js,) = run_js([{"kind": "point", "x": X, "w": [1.0, 1.0, 1.0], "b": -2.0}])
-    layer, _ = engine_neuron([1.0, 1.0, 1.0], -2.0)
-    assert js["z"] == 0.0 == layer.output[0, 0]
+    jobs = [{"kind": "point", "x": X, "w": [1.0, 1.0, 1.0], "b": -2.0}]
+    (js,) = run_js("neuron_explorer.js", DRIVER, jobs)["results"]
+    assert js["z"] == 0.0
     assert js["dw"] == [0, 0, 0] and js["db"] == 0
-    assert layer.dbiases[0, 0] == 0
+    assert reference([1.0, 1.0, 1.0], -2.0) == {
+        "output": 0.0,
+        "dw0": 0.0,
+        "dw1": 0.0,
+        "dw2": 0.0,
+        "db": 0.0,
+    }
 
 
 @pytest.mark.parametrize(
@@ -225,111 +215,63 @@ def test_js_dead_on_the_kink_like_the_engine(run_js):
         ([-1.0, -1.0, 0.0], -1.5, 0.001, 20),  # z = -0.5: dead from the start
     ],
 )
-def test_js_steps_match_the_engine(run_js, w, b, lr, steps):
-    (path,) = run_js([{"kind": "path", "x": X, "w": w, "b": b, "lr": lr, "steps": steps}])
-    optimizer = SGD(learning_rate=lr)
-    for js in path:
-        layer, _ = engine_neuron(w, b)
-        optimizer.update_params(layer)
-        w, b = layer.weights[:, 0].copy(), layer.biases[0, 0]
-        layer, relu = engine_neuron(w, b)
-        np.testing.assert_array_equal(js["w"], layer.weights[:, 0])
-        assert js["b"] == layer.biases[0, 0]
-        np.testing.assert_allclose(js["y"], relu.output[0, 0], rtol=1e-12, atol=1e-12)
-
-
-def test_js_and_python_explorer_walk_down_together(run_js):
-    (path,) = run_js(
-        [{"kind": "path", "x": X, "w": [-3.0, -1.0, 2.0], "b": 1.0, "lr": 0.001, "steps": 420}]
-    )
-    explorer = NeuronExplorer()
+def test_js_steps_walk_with_the_engine(w, b, lr, steps):
+    job = {"kind": "path", "x": X, "w": w, "b": b, "lr": lr, "steps": steps}
+    (path,) = run_js("neuron_explorer.js", DRIVER, [job])["results"]
+    explorer = NeuronExplorer(weights=w, bias=b, learning_rate=lr)
     for js in path:
         explorer.step()
-        assert js["w"] == explorer.weights
+        assert js["w"] == explorer.weights  # the same float64 operations: bit for bit
         assert js["b"] == explorer.bias
         assert js["y"] == pytest.approx(explorer.output, abs=1e-12)
-    assert f"{path[0]['y']:.3f}" == "5.985"
-    assert path[-1]["y"] == 0.0
-
-
-def test_js_module_has_a_default_render_export():
-    text = JS.read_text()
-    assert "export default { render }" in text
-    for name in ("forward", "backward", "step"):
-        assert f"export function {name}(" in text
-    for testid in ("output", "dw0", "dw1", "dw2", "db", "step", "reset", "message"):
-        assert f'"{testid}"' in text
-    # Plain DOM and SVG: the module imports nothing (a static page may be offline).
-    assert re.search(r"^\s*import\s", text, re.MULTILINE) is None
+    if (w, b, lr) == ([-3.0, -1.0, 2.0], 1.0, 0.001):
+        assert f"{path[0]['y']:.3f}" == "5.985" and path[-1]["y"] == 0.0
 
 
 # ---------------------------------------------------------------------------
-# The rendered widget in a browser (the ES module with a stand-in for the widget model)
+# In Chromium: the widget's module with a stand-in model
 # ---------------------------------------------------------------------------
 
-PAGE = """<!doctype html><html><body><div id="root"></div><script type="module">
-import widget from "./neuron_explorer.js";
-const state = {x: [1, -2, 3], w0: -3, w1: -1, w2: 2, b: 1, lr: 0.001, steps: 0,
-               w_init: [-3, -1, 2], b_init: 1};
-const handlers = {};
-window.model = {
-  get: (key) => state[key],
-  set: (key, value) => {
-    state[key] = value;
-    for (const handler of handlers[`change:${key}`] || []) handler();
-  },
-  on: (event, handler) => { (handlers[event] = handlers[event] || []).push(handler); },
-  off: () => {},
-  save_changes: () => { throw new Error("no kernel on a static page"); },
-};
-widget.render({ model: window.model, el: document.getElementById("root") });
-window.rendered = true;
-</script></body></html>"""
 
-
-@pytest.fixture(scope="module")
-def page(browser):
-    files = {
-        "/page.html": (PAGE, "text/html"),
-        "/neuron_explorer.js": (JS.read_text(), "text/javascript"),
-    }
-    page = browser.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-
-    def serve(route):
-        body, content_type = files[route.request.url.removeprefix("http://explorer.test")]
-        route.fulfill(status=200, body=body, content_type=content_type)
-
-    page.route("http://explorer.test/**", serve)
-    page.goto("http://explorer.test/page.html")
-    page.wait_for_function("window.rendered === true")
-    page.errors = errors
-    yield page
-    page.close()
+@pytest.fixture
+def page(tmp_path, browser):
+    with stand_in_page(browser, tmp_path, NeuronExplorer().graph, static=True) as tab:
+        yield tab
 
 
 def text_of(page, testid):
     return page.get_by_test_id(testid).inner_text()
 
 
+def shown(page):
+    return {key: float(text_of(page, key)) for key in FIELDS}
+
+
+def parameters(page):
+    return page.evaluate("['w0', 'w1', 'w2', 'b'].map((k) => window.model.values[k])")
+
+
+def assert_page_matches_engine(page):
+    values = page.evaluate("window.model.values")
+    expected = reference([values["w0"], values["w1"], values["w2"]], values["b"])
+    for key in FIELDS:
+        assert shown(page)[key] == pytest.approx(expected[key], abs=5e-4), key
+
+
 def test_browser_renders_the_starting_neuron(page):
-    assert text_of(page, "output") == "6.000"
-    assert [text_of(page, k) for k in ("dw0", "dw1", "dw2", "db")] == [
-        "1.000",
-        "-2.000",
-        "3.000",
-        "1.000",
-    ]
+    assert shown(page) == {"output": 6.0, "dw0": 1.0, "dw1": -2.0, "dw2": 3.0, "db": 1.0}
     assert "dead" not in text_of(page, "message")
-    assert page.locator("svg line").count() == 12  # 3 x (input, weight, product), b, z, y
-    assert page.errors == []
+    assert page.locator("svg [data-edge]").count() == 12  # 3 x (input, weight, product), b, z, y
+    for name, value in zip(PARAMETERS, [-3.0, -1.0, 2.0, 1.0], strict=True):
+        assert float(page.get_by_test_id(f"slider-{name}").input_value()) == value
+        assert page.get_by_test_id(f"slider-{name}-value").input_value() == f"{value:.3f}"
 
 
 def test_browser_step_walk_down_and_reset(page):
     page.get_by_test_id("step").click()
     assert text_of(page, "output") == "5.985"
-    assert page.evaluate("window.model.get('w0')") == pytest.approx(-3.001)
+    np.testing.assert_allclose(parameters(page), [-3.001, -0.998, 1.997, 0.999], atol=1e-12)
+    assert page.get_by_test_id("slider-w0-value").input_value() == "-3.001"
     # 405 more presses (dispatched in the page: Playwright's own clicks take ~0.1 s each)
     page.evaluate(
         "for (let i = 0; i < 405; i++) document.querySelector('[data-testid=step]').click()"
@@ -337,20 +279,140 @@ def test_browser_step_walk_down_and_reset(page):
     assert text_of(page, "output") == "0.000"
     assert [text_of(page, k) for k in ("dw0", "dw1", "dw2", "db")] == ["0.000"] * 4
     assert "dead" in text_of(page, "message")
-    frozen = page.evaluate("[window.model.get('w0'), window.model.get('b')]")
+    frozen = parameters(page)
     page.get_by_test_id("step").click()
-    assert page.evaluate("[window.model.get('w0'), window.model.get('b')]") == frozen
+    assert parameters(page) == frozen
     page.get_by_test_id("reset").click()
     assert text_of(page, "output") == "6.000"
     assert "dead" not in text_of(page, "message")
-    assert page.errors == []
 
 
-def test_browser_follows_model_changes_like_a_jslinked_slider(page):
-    page.evaluate("window.model.set('w2', 2.5)")
+def test_browser_follows_python_changes(page):
+    page.evaluate("window.pythonSets('w2', 2.5)")
     assert text_of(page, "output") == "7.500"
-    page.evaluate("window.model.set('b', -10)")
+    assert float(page.get_by_test_id("slider-w2").input_value()) == 2.5
+    page.evaluate("window.pythonSets('b', -10)")
     assert text_of(page, "output") == "0.000"
     assert "dead" in text_of(page, "message")
     page.get_by_test_id("reset").click()
     assert text_of(page, "output") == "6.000"
+
+
+def test_typed_values_and_a_grid_agree_with_the_engine(page):
+    for w0, w2, b in [(0.5, -2.5, -4.0), (2.25, 2.0, 4.5), (-3.0, 1.5, 5.0), (-5.0, -5.0, -5.0)]:
+        for name, value in (("w0", w0), ("w2", w2), ("b", b)):
+            page.get_by_test_id(f"slider-{name}-value").fill(str(value))
+            page.get_by_test_id(f"slider-{name}-value").press("Enter")
+        assert parameters(page) == [w0, -1.0, w2, b]
+        assert_page_matches_engine(page)
+    page.get_by_test_id("slider-b-value").fill("12")  # beyond the range: held at its end
+    page.get_by_test_id("slider-b-value").press("Enter")
+    assert parameters(page)[3] == W_RANGE[1]
+
+
+def test_keyboard_alone_works_the_explorer(page):
+    walk = keyboard_walk(page)
+    expected = []
+    for name in (*PARAMETERS, "lr"):
+        expected += [f"slider-{name}", f"slider-{name}-value"]
+    assert [c["testid"] for c in walk] == [*expected, "step", "reset"]
+    assert check_controls(walk) == []
+    names = [c["name"] for c in walk]
+    assert names[0] == "weight w0" and names[6] == "bias b" and names[8] == "learning rate"
+    assert names[1] == "weight w0 (type a value)"
+    # Arrow keys: 0.01 per press for a weight (not the old 0.001), a tenth of a decade for lr.
+    after = press_on(page, "slider-w2", "ArrowRight")
+    assert after["testid"] == "slider-w2" and after["valuetext"] == "2.010"
+    assert float(after["valuenow"]) == pytest.approx(2.01)
+    assert text_of(page, "output") == "6.030"
+    page.keyboard.press("PageDown")
+    assert parameters(page)[2] == pytest.approx(1.91)
+    assert_page_matches_engine(page)
+    after = press_on(page, "slider-lr", "ArrowUp")
+    assert page.evaluate("window.model.values.lr") == pytest.approx(10**-2.9)
+    assert after["valuetext"] == "0.0013"
+    page.keyboard.press("End")
+    assert page.evaluate("window.model.values.lr") == pytest.approx(0.1)
+    page.keyboard.press("Home")
+    assert page.evaluate("window.model.values.lr") == pytest.approx(1e-4)
+    page.keyboard.press("End")
+    page.keyboard.press("PageDown")  # a decade down: 0.01
+    # The buttons keep focus when pressed, so a reader can press Enter again and again.
+    after = press_on(page, "step", "Enter")
+    assert after["testid"] == "step"
+    page.keyboard.press("Enter")
+    page.keyboard.press(" ")
+    assert page.evaluate("window.model.values.steps") == 3
+    assert page.evaluate("document.activeElement.dataset.testid") == "step"
+    after = press_on(page, "reset", "Enter")
+    assert after["testid"] == "reset" and text_of(page, "output") == "6.000"
+    assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("width", [390, 1000])
+def test_graph_labels_stay_readable(tmp_path, browser, width):
+    with stand_in_page(browser, tmp_path, NeuronExplorer().graph, width=width) as tab:
+        report = narrow_screen(tab)
+        screenshot(tab, f"neuron-explorer-{width}px")
+        layout = tab.locator("svg.neuron-graph").get_attribute("data-layout")
+        assert layout == ("narrow" if width == 390 else "wide")
+        assert report["scrollWidth"] <= report["width"], report
+        assert report["offscreen"] == [] and report["small"] == [], report
+        tab.get_by_test_id("step").click()
+        assert text_of(tab, "output") == "5.985"
+        assert tab.get_by_test_id("edge-y-value").text_content() == "5.985"
+
+
+# ---------------------------------------------------------------------------
+# On chapter 9's built page: no kernel, no network
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def chapter_9(offline_page, site_url):
+    offline_page.goto(site_url + "book/09_backpropagation.html")
+    offline_page.get_by_test_id("output").wait_for(timeout=60_000)
+    yield offline_page
+    assert not offline_page.log.problems(), offline_page.log.problems()
+
+
+def wait_for(page, key, text):
+    page.wait_for_function(
+        "([key, text]) => document.querySelector(`[data-testid=${key}]`).textContent === text",
+        arg=[key, text],
+        timeout=10_000,
+    )
+
+
+def test_static_page_starts_at_the_worked_example_and_steps(chapter_9):
+    page = chapter_9
+    wait_for(page, "output", "6.000")
+    assert shown(page) == {"output": 6.0, "dw0": 1.0, "dw1": -2.0, "dw2": 3.0, "db": 1.0}
+    page.get_by_test_id("step").click()
+    wait_for(page, "output", "5.985")
+    values = [float(page.get_by_test_id(f"slider-{n}-value").input_value()) for n in PARAMETERS]
+    assert values == [-3.001, -0.998, 1.997, 0.999]
+    page.get_by_test_id("reset").click()
+    wait_for(page, "output", "6.000")
+
+
+def test_static_page_follows_keys_and_typing_like_the_engine(chapter_9):
+    page = chapter_9
+    wait_for(page, "output", "6.000")
+    page.get_by_test_id("slider-w2").focus()
+    page.keyboard.press("ArrowRight")
+    wait_for(page, "output", "6.030")
+    assert page.evaluate("document.activeElement.dataset.testid") == "slider-w2"
+    current = {"w0": -3.0, "w1": -1.0, "w2": 2.01, "b": 1.0}
+    for setting in [(0.5, -1.0, -2.5, -4.0), (2.25, 1.75, 2.0, 4.5), (-3.0, -1.0, -3.0, 1.0)]:
+        for name, value in zip(PARAMETERS, setting, strict=True):
+            if current[name] != value:
+                box = page.get_by_test_id(f"slider-{name}-value")
+                box.fill(str(value))
+                box.press("Enter")
+                current[name] = value
+        expected = reference(setting[:3], setting[3])
+        wait_for(page, "output", f"{expected['output']:.3f}")
+        for key in FIELDS:
+            assert shown(page)[key] == pytest.approx(expected[key], abs=5e-4), (setting, key)
+    assert "dead" in page.get_by_test_id("message").inner_text()  # the last setting: z = -8
