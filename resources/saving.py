@@ -152,7 +152,7 @@ def _describe_optimizer(optimizer):
 def load_model(path):
     """Build the model saved in ``path``, finalized and ready to predict or train on."""
     architecture, arrays = _read(path, FORMAT)
-    where = f"{path}"
+    where = Path(path).name  # messages name the file
     layer_descriptions = _field(architecture, "layers", list, where)
     layers = _build_layers(layer_descriptions, where)
     loss = _build_loss(_field(architecture, "loss", str, where), where)
@@ -187,7 +187,7 @@ def load_parameters(model, path):
     arrays = {
         name: array for name, array in arrays.items() if _attribute(name) not in OPTIMIZER_STATE
     }
-    _check_arrays(arrays, _expected_shapes(model.layers, with_optimizer=False), str(path))
+    _check_arrays(arrays, _expected_shapes(model.layers, with_optimizer=False), Path(path).name)
     _assign(model.layers, arrays)
 
 
@@ -198,38 +198,39 @@ def _read(path, *formats):
         raise FileNotFoundError(f"no file at {path}")
     with open(path, "rb") as file:
         head = file.read(6)
+    name = path.name  # the messages name the file
     if not head:
-        raise ValueError(f"{path} is empty (0 bytes): not a saved model")
+        raise ValueError(f"{name} is empty (0 bytes): not a saved model")
     if head[:1] == b"\x80":
         raise ValueError(
-            f"{path} is a pickle file; this book never unpickles (unpickling can run code)"
+            f"{name} is a pickle file; this book never unpickles (unpickling can run code)"
         )
     if head == b"\x93NUMPY":
-        raise ValueError(f"{path} is a single .npy array, not a saved model (.npz archive)")
+        raise ValueError(f"{name} is a single .npy array, not a saved model (.npz archive)")
     if head[:4] != b"PK\x03\x04":
-        raise ValueError(f"{path} is not an .npz archive (it starts with {head!r})")
+        raise ValueError(f"{name} is not an .npz archive (it starts with {head!r})")
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
     except ValueError as error:  # an object array inside: pickled data
-        raise ValueError(f"{path} holds pickled data, which is never loaded ({error})") from None
+        raise ValueError(f"{name} holds pickled data, which is never loaded ({error})") from None
     except (zipfile.BadZipFile, OSError, EOFError, KeyError) as error:
-        raise ValueError(f"{path} is damaged (truncated or corrupted): {error}") from None
+        raise ValueError(f"{name} is damaged (truncated or corrupted): {error}") from None
 
     if "architecture" not in arrays:
-        raise ValueError(f"{path} has no 'architecture' entry: not a saved model")
+        raise ValueError(f"{name} has no 'architecture' entry: not a saved model")
     text = arrays.pop("architecture")
     if text.shape != () or text.dtype.kind != "U":
-        raise ValueError(f"{path}: 'architecture' must be one JSON string")
+        raise ValueError(f"{name}: 'architecture' must be one JSON string")
     try:
         architecture = json.loads(str(text))
     except json.JSONDecodeError as error:
-        raise ValueError(f"{path}: 'architecture' is not valid JSON ({error})") from None
+        raise ValueError(f"{name}: 'architecture' is not valid JSON ({error})") from None
     if not isinstance(architecture, dict) or architecture.get("format") not in formats:
-        raise ValueError(f"{path} is not a {formats[0]} file")
+        raise ValueError(f"{name} is not a {formats[0]} file")
     if architecture.get("version") != VERSION:
         raise ValueError(
-            f"{path} has format version {architecture.get('version')!r}; "
+            f"{name} has format version {architecture.get('version')!r}; "
             f"this engine reads version {VERSION}"
         )
     return architecture, arrays
@@ -243,7 +244,8 @@ def _field(mapping, key, kind, where):
 
 def _engine_class(name, allowed, what, where):
     if not isinstance(name, str) or name not in allowed or not hasattr(classes, name):
-        raise ValueError(f"{where}: unknown {what} type {name!r}")
+        known = ", ".join(name for name in allowed if hasattr(classes, name))
+        raise ValueError(f"{where}: {what} has an unknown type {name!r} (known: {known})")
     return getattr(classes, name)
 
 
@@ -274,7 +276,7 @@ def _build_layers(descriptions, where):
 
 
 def _build_loss(name, where):
-    return _engine_class(name, LOSSES, "loss", where)()
+    return _engine_class(name, LOSSES, "the loss", where)()
 
 
 def _build_accuracy(description, where):
@@ -286,14 +288,17 @@ def _build_accuracy(description, where):
             return RegressionAccuracy(precision=description.get("precision"))
         except (TypeError, ValueError) as error:
             raise ValueError(f"{where}: the accuracy: {error}") from None
-    raise ValueError(f"{where}: unknown accuracy type {name!r}")
+    raise ValueError(
+        f"{where}: the accuracy has an unknown type {name!r} "
+        "(known: CategoricalAccuracy, RegressionAccuracy)"
+    )
 
 
 def _build_optimizer(description, where):
     if not isinstance(description, dict):
         raise ValueError(f"{where}: the optimizer must be described by a JSON object")
     name = description.get("type")
-    optimizer_class = _engine_class(name, OPTIMIZER_SETTINGS, "optimizer", where)
+    optimizer_class = _engine_class(name, OPTIMIZER_SETTINGS, "the optimizer", where)
     try:
         settings = {key: description[key] for key in OPTIMIZER_SETTINGS[name]}
         optimizer = optimizer_class(**settings)

@@ -300,7 +300,9 @@ def test_files_that_are_not_npz_archives(tmp_path, trained):
 
 def test_an_unknown_layer_type(saved):
     rewrite(saved, lambda a: a["layers"][1].update(type="os.system"))
-    with pytest.raises(ValueError, match="unknown layer 1 type 'os.system'"):
+    with pytest.raises(
+        ValueError, match="layer 1 has an unknown type 'os.system' \\(known: DenseLayer, "
+    ):
         Model.load(saved)
 
 
@@ -309,10 +311,10 @@ def test_unknown_settings_loss_accuracy_and_optimizer(saved):
     with pytest.raises(ValueError, match=r"layer 0 \(DenseLayer\) has unknown settings"):
         Model.load(saved)
     rewrite(saved, lambda a: (a["layers"][0].pop("activation"), a.update(loss="Hinge")))
-    with pytest.raises(ValueError, match="unknown loss type 'Hinge'"):
+    with pytest.raises(ValueError, match="the loss has an unknown type 'Hinge'"):
         Model.load(saved)
     rewrite(saved, lambda a: a.update(loss="CategoricalCrossEntropy", accuracy={"type": "F1"}))
-    with pytest.raises(ValueError, match="unknown accuracy type 'F1'"):
+    with pytest.raises(ValueError, match="the accuracy has an unknown type 'F1'"):
         Model.load(saved)
     rewrite(
         saved,
