@@ -11,8 +11,8 @@ accepts the same tolerance and never raises on a reader's answer (Run All keeps 
   the reference a derivation exercise is checked against (so no formula appears in the check).
 
 Each prints one line that starts ``Exercise n: correct!``, ``Exercise n: not answered yet.`` or
-``Exercise n: not quite.`` (with what was wrong and the hint), and returns ``True`` only for a
-correct answer.
+``Exercise n: not quite.`` (with what was wrong and the hint) and returns nothing, so that a
+check cell shows just that line.
 
 **Tolerance.** One rule for the whole book: an answer is accepted when
 ``np.allclose(answer, expected, rtol=RTOL, atol=ATOL)`` holds (``RTOL = 1e-5``,
@@ -206,15 +206,8 @@ def _check_letters(exercise, answer, want, hint):
     return False
 
 
-def check(exercise, answer, expected, hint=""):
-    """Say whether ``answer`` equals ``expected`` within the book's tolerance.
-
-    ``answer``: the reader's number, tuple (a shape) or array-like of numbers; ``None`` means
-    not answered yet. ``expected``: a number, array-like or :func:`sealed` token (the author's).
-    A string ``expected`` (usually sealed) makes a choice exercise: ``answer`` is a string of
-    letters, and the set of letters must match (order, case and separators do not matter).
-    Prints one line and returns ``True`` only for a correct answer; never raises on ``answer``.
-    """
+def _check(exercise, answer, expected, hint):
+    """``check``, returning ``True`` only for a correct answer."""
     want = expected.value if isinstance(expected, Sealed) else expected
     if answer is None:
         _say(exercise, "not answered yet.", "Replace None with your answer and run this again.")
@@ -230,16 +223,8 @@ def check(exercise, answer, expected, hint=""):
     return _compare(exercise, got, want, hint)
 
 
-def check_function(exercise, answer, reference, points, hint=""):
-    """Say whether the reader's function ``answer`` agrees with ``reference`` at ``points``.
-
-    ``answer`` and ``reference`` take one point (a number or an array) and return numbers;
-    ``points``: a list of such points (a tuple is a point of several arguments, unpacked into
-    ``answer(*point)``). ``reference`` is typically
-    ``numerical_derivative(f)`` or ``lambda x: numerical_gradient(f, x)``, so the expected
-    formula never appears. ``None`` means not answered yet; a value that is not a function, or
-    a function that raises, gets a clear message instead of an exception.
-    """
+def _check_function(exercise, answer, reference, points, hint):
+    """``check_function``, returning ``True`` only for a correct answer."""
     if answer is None:
         _say(exercise, "not answered yet.", "Replace None with your function and run this again.")
         return False
@@ -282,6 +267,32 @@ def check_function(exercise, answer, reference, points, hint=""):
             return _compare(exercise, got, want, hint, what=f"its value at {at}")
     _say(exercise, "correct!")
     return True
+
+
+def check(exercise, answer, expected, hint=""):
+    """Say whether ``answer`` equals ``expected`` within the book's tolerance.
+
+    ``answer``: the reader's number, tuple (a shape) or array-like of numbers; ``None`` means
+    not answered yet. ``expected``: a number, array-like or :func:`sealed` token (the author's).
+    A string ``expected`` (usually sealed) makes a choice exercise: ``answer`` is a string of
+    letters, and the set of letters must match (order, case and separators do not matter).
+    Prints one line (its verdict) and returns nothing, so a notebook shows only that line;
+    never raises on ``answer``.
+    """
+    _check(exercise, answer, expected, hint)
+
+
+def check_function(exercise, answer, reference, points, hint=""):
+    """Say whether the reader's function ``answer`` agrees with ``reference`` at ``points``.
+
+    ``answer`` and ``reference`` take one point (a number or an array) and return numbers;
+    ``points``: a list of such points (a tuple is a point of several arguments, unpacked into
+    ``answer(*point)``). ``reference`` is typically ``numerical_derivative(f)`` or
+    ``lambda x: numerical_gradient(f, x)``, so the expected formula never appears. ``None``
+    means not answered yet; a value that is not a function, or a function that raises, gets a
+    clear message instead of an exception. Prints one line and returns nothing.
+    """
+    _check_function(exercise, answer, reference, points, hint)
 
 
 def is_close(a, b):
