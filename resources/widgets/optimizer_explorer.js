@@ -5,27 +5,14 @@
 // so it responds at once, also on a static page with no kernel. The pure functions are
 // exported so that tests can run them under Node and compare them with the Python side.
 
-const CLASS_COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e"];
-const REGION_COLORS = ["#f6c9c9", "#c6dbef", "#c7e9c0", "#dadaeb", "#fdd0a2"];
-const SVG = "http://www.w3.org/2000/svg";
+import { COLOURS, canvas, chart, choice, el, listen, nearestIndex, save, slider, svg } from "./prelude.js";
 
 // ---------------------------------------------------------------------------
 // Pure computation
 // ---------------------------------------------------------------------------
 
-/** Index of the grid value nearest `value` (on a log scale if `log`); first one on ties. */
-export function nearestIndex(values, value, log = false) {
-  let best = 0;
-  let bestDistance = Infinity;
-  values.forEach((v, i) => {
-    const d = log ? Math.abs(Math.log10(v) - Math.log10(value)) : Math.abs(v - value);
-    if (d < bestDistance) {
-      best = i;
-      bestDistance = d;
-    }
-  });
-  return best;
-}
+/** Index of the grid value nearest `value` (on a log scale if `log`): the prelude's. */
+export { nearestIndex };
 
 /** The key of the stored run nearest the settings, e.g. "Adam|3|0|0" (grid indices). */
 export function runKey(grid, optimizer, learningRate, decay, momentum) {
@@ -74,43 +61,28 @@ export function toPixels(x, y, extent, size) {
 // Drawing
 // ---------------------------------------------------------------------------
 
-function el(tag, attrs = {}, text) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
+const W = 260; // the plotting box of a curve chart
+const H = 150;
 
-function chart(title, yMax, ticks, recordEvery, lastEpoch) {
-  const W = 260;
-  const H = 150;
-  const pad = { left: 40, right: 10, top: 22, bottom: 32 };
-  const svg = el("svg", {
+function curveChart(title, yMax, ticks, recordEvery, lastEpoch) {
+  const pad = { left: 40, right: 14, top: 24, bottom: 40 };
+  const frame = chart({
     width: W + pad.left + pad.right,
     height: H + pad.top + pad.bottom,
-    class: "oe-chart",
-    role: "img",
+    pad,
+    x: [0, lastEpoch],
+    y: [0, yMax],
+    xTicks: [0, Math.round(lastEpoch / 2), lastEpoch],
+    yTicks: ticks,
+    xLabel: "epoch",
+    title,
+    label: `${title} during training, every ${recordEvery} epochs`,
+    className: "oe-chart",
   });
-  svg.append(el("text", { x: pad.left, y: 15, class: "oe-title" }, title));
-  const g = el("g", { transform: `translate(${pad.left},${pad.top})` });
-  svg.append(g);
-  g.append(el("rect", { width: W, height: H, class: "oe-frame" }));
-  for (const t of ticks) {
-    const y = H - (t * H) / yMax;
-    g.append(el("line", { x1: 0, x2: W, y1: y, y2: y, class: "oe-grid" }));
-    g.append(el("text", { x: -6, y: y + 4, class: "oe-tick", "text-anchor": "end" }, String(t)));
-  }
-  for (const e of [0, lastEpoch / 2, lastEpoch]) {
-    const x = (e * W) / lastEpoch;
-    g.append(
-      el("text", { x, y: H + 14, class: "oe-tick", "text-anchor": "middle" }, String(Math.round(e))),
-    );
-  }
-  g.append(el("text", { x: W / 2, y: H + 28, class: "oe-label", "text-anchor": "middle" }, "epoch"));
-  const line = el("polyline", { class: "oe-curve", fill: "none" });
-  g.append(line);
+  const line = svg("polyline", { class: "oe-curve", fill: "none", transform: `translate(${pad.left},${pad.top})` });
+  frame.plot.append(line);
   return {
-    svg,
+    root: frame.root,
     draw(values) {
       line.setAttribute("points", curvePoints(values, recordEvery, lastEpoch, yMax, W, H));
     },
@@ -119,33 +91,26 @@ function chart(title, yMax, ticks, recordEvery, lastEpoch) {
 
 function regionsView(points, grid) {
   const size = 220;
-  const wrapper = document.createElement("div");
-  wrapper.className = "oe-regions";
-  const canvas = document.createElement("canvas");
-  canvas.width = size;
-  canvas.height = size;
-  canvas.setAttribute("data-testid", "regions");
-  canvas.setAttribute("aria-label", "decision regions of the trained network");
-  const caption = document.createElement("div");
-  caption.className = "oe-caption";
-  caption.textContent = "decision regions after training, with the spiral data";
-  wrapper.append(canvas, caption);
-  const ctx = canvas.getContext("2d");
+  const picture = canvas({ size, label: "decision regions of the trained network, with the spiral data", testid: "regions" });
+  const wrapper = el("div", { class: "oe-regions" }, [
+    picture,
+    el("div", { class: "oe-caption" }, "decision regions after training, with the spiral data"),
+  ]);
+  const ctx = picture.getContext("2d");
   return {
     node: wrapper,
     draw(regions) {
       const n = grid.map_size;
       const cell = size / n;
-      const rows = decodeRegions(regions, n);
-      rows.forEach((row, r) =>
+      decodeRegions(regions, n).forEach((row, r) =>
         row.forEach((c, col) => {
-          ctx.fillStyle = REGION_COLORS[c % REGION_COLORS.length];
+          ctx.fillStyle = COLOURS.regions[c % COLOURS.regions.length];
           ctx.fillRect(col * cell, r * cell, cell + 0.5, cell + 0.5);
         }),
       );
       points.x.forEach((x, i) => {
         const [px, py] = toPixels(x, points.y[i], grid.extent, size);
-        ctx.fillStyle = CLASS_COLORS[points.label[i] % CLASS_COLORS.length];
+        ctx.fillStyle = COLOURS.classes[points.label[i] % COLOURS.classes.length];
         ctx.beginPath();
         ctx.arc(px, py, 2.2, 0, 2 * Math.PI);
         ctx.fill();
@@ -154,71 +119,65 @@ function regionsView(points, grid) {
   };
 }
 
-function slider(label, testid, count) {
-  const wrap = document.createElement("label");
-  wrap.className = "oe-control";
-  const name = document.createElement("span");
-  name.textContent = label;
-  const input = document.createElement("input");
-  input.type = "range";
-  input.min = "0";
-  input.max = String(count - 1);
-  input.step = "1";
-  input.setAttribute("data-testid", testid);
-  const value = document.createElement("output");
-  value.setAttribute("data-testid", `${testid}-value`);
-  wrap.append(name, input, value);
-  return { wrap, input, value };
-}
-
-function render({ model, el: root }) {
+function render({ model, el: host }) {
   const grid = model.get("grid");
   const runs = model.get("runs");
   const points = model.get("points");
-  const lastEpoch = (grid.epochs - 1) - ((grid.epochs - 1) % grid.record_every);
+  const lastEpoch = grid.epochs - 1 - ((grid.epochs - 1) % grid.record_every);
+  const rates = () => grid.learning_rates[model.get("optimizer")];
+  const set = (changes) => {
+    for (const [k, v] of Object.entries(changes)) model.set(k, v);
+    save(model);
+    update();
+  };
 
-  root.classList.add("optimizer-explorer");
-  const controls = document.createElement("div");
-  controls.className = "oe-controls";
-  const optLabel = document.createElement("label");
-  optLabel.className = "oe-control";
-  optLabel.append("optimizer ");
-  const select = document.createElement("select");
-  select.setAttribute("data-testid", "optimizer");
-  for (const name of grid.optimizers) select.append(new Option(name, name));
-  optLabel.append(select);
-  const lr = slider("learning rate", "learning-rate", 5);
-  const decay = slider("decay", "decay", grid.decays.length);
-  const momentum = slider("momentum", "momentum", grid.momentums.length);
-  controls.append(optLabel, lr.wrap, decay.wrap, momentum.wrap);
+  const optimizer = choice({
+    label: "optimizer",
+    testid: "optimizer",
+    options: grid.optimizers.map((name) => [name, name]),
+    // Keep the learning rate's position on the new optimizer's own scale.
+    onChange: (name) => set({ optimizer: name, learning_rate: grid.learning_rates[name][Number(lr.input.value)] }),
+  });
+  // The learning-rate slider picks an index: each optimizer has its own list of rates.
+  const lr = slider({
+    label: "learning rate",
+    testid: "learning-rate",
+    values: rates().map((_, i) => i),
+    format: (i) => String(rates()[i]),
+    onInput: (i) => set({ learning_rate: rates()[i] }),
+  });
+  const decay = slider({
+    label: "decay",
+    testid: "decay",
+    values: grid.decays,
+    onInput: (value) => set({ decay: value }),
+  });
+  const momentum = slider({
+    label: "momentum",
+    testid: "momentum",
+    values: grid.momentums,
+    format: (value) => (model.get("optimizer") === "SGD" ? String(value) : "n/a"),
+    onInput: (value) => set({ momentum: value }),
+  });
 
-  const plots = document.createElement("div");
-  plots.className = "oe-plots";
-  const lossChart = chart("loss", 1.2, [0, 0.4, 0.8, 1.2], grid.record_every, lastEpoch);
-  const accChart = chart("accuracy", 1, [0, 0.5, 1], grid.record_every, lastEpoch);
+  const lossChart = curveChart("loss", 1.2, [0, 0.4, 0.8, 1.2], grid.record_every, lastEpoch);
+  const accChart = curveChart("accuracy", 1, [0, 0.5, 1], grid.record_every, lastEpoch);
   const regions = regionsView(points, grid);
-  plots.append(lossChart.svg, accChart.svg, regions.node);
-
-  const text = document.createElement("div");
-  text.className = "oe-summary";
-  text.setAttribute("data-testid", "summary");
-  root.append(controls, plots, text);
+  const text = el("div", { class: "oe-summary", testid: "summary", "aria-live": "polite" });
+  const root = el("div", { class: "explorer optimizer-explorer" }, [
+    el("div", { class: "explorer-controls" }, [optimizer.root, lr.root, decay.root, momentum.root]),
+    el("div", { class: "oe-plots" }, [lossChart.root, accChart.root, regions.node]),
+    text,
+  ]);
+  host.appendChild(root);
 
   function update() {
     const name = model.get("optimizer");
-    const rates = grid.learning_rates[name];
-    const lrIndex = nearestIndex(rates, model.get("learning_rate"), true);
-    const decayIndex = nearestIndex(grid.decays, model.get("decay"));
-    const momentumIndex = nearestIndex(grid.momentums, model.get("momentum"));
-    select.value = name;
-    lr.input.max = String(rates.length - 1);
-    lr.input.value = String(lrIndex);
-    lr.value.textContent = String(rates[lrIndex]);
-    decay.input.value = String(decayIndex);
-    decay.value.textContent = String(grid.decays[decayIndex]);
-    momentum.input.value = String(momentumIndex);
+    optimizer.set(name);
+    lr.set(nearestIndex(rates(), model.get("learning_rate"), true));
+    decay.set(grid.decays[nearestIndex(grid.decays, model.get("decay"))]);
     momentum.input.disabled = name !== "SGD";
-    momentum.value.textContent = name === "SGD" ? String(grid.momentums[momentumIndex]) : "n/a";
+    momentum.set(grid.momentums[nearestIndex(grid.momentums, model.get("momentum"))]);
     const key = runKey(grid, name, model.get("learning_rate"), model.get("decay"), model.get("momentum"));
     const run = runs[key];
     root.setAttribute("data-key", key);
@@ -228,28 +187,9 @@ function render({ model, el: root }) {
     text.textContent = `${name}: ${summary(run, grid)}`;
   }
 
-  function set(changes) {
-    for (const [k, v] of Object.entries(changes)) model.set(k, v);
-    model.save_changes();
-    update();
-  }
-
-  select.addEventListener("change", () => {
-    // Keep the learning rate's position on the new optimizer's own scale.
-    const index = Number(lr.input.value);
-    set({ optimizer: select.value, learning_rate: grid.learning_rates[select.value][index] });
-  });
-  lr.input.addEventListener("input", () =>
-    set({ learning_rate: grid.learning_rates[model.get("optimizer")][Number(lr.input.value)] }),
-  );
-  decay.input.addEventListener("input", () => set({ decay: grid.decays[Number(decay.input.value)] }));
-  momentum.input.addEventListener("input", () =>
-    set({ momentum: grid.momentums[Number(momentum.input.value)] }),
-  );
-  for (const name of ["optimizer", "learning_rate", "decay", "momentum"]) {
-    model.on(`change:${name}`, update);
-  }
+  const stop = listen(model, ["optimizer", "learning_rate", "decay", "momentum"], update);
   update();
+  return stop;
 }
 
 export default { render };

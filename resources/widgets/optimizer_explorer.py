@@ -16,7 +16,6 @@ responds at once, also on the static page. ``run_key`` is computed the same way 
 
 import contextlib
 import math
-import pathlib
 import time
 
 import anywidget
@@ -34,6 +33,7 @@ from resources.classes import (
     RMSProp,
     SoftMaxCategoricalCrossEntropy,
 )
+from resources.widgets.prelude import css, esm
 
 OPTIMIZERS = {"SGD": SGD, "AdaGrad": AdaGrad, "RMSProp": RMSProp, "Adam": Adam}
 
@@ -193,8 +193,8 @@ class OptimizerExplorer(anywidget.AnyWidget):
     moves the controls from Python; ``current_run()`` returns what is drawn.
     """
 
-    _esm = pathlib.Path(__file__).with_name("optimizer_explorer.js")
-    _css = pathlib.Path(__file__).with_name("optimizer_explorer.css")
+    _esm = esm("optimizer_explorer.js")
+    _css = css("optimizer_explorer.css")
 
     grid = traitlets.Dict().tag(sync=True)
     runs = traitlets.Dict().tag(sync=True)

@@ -369,14 +369,15 @@ export function figure({ width, height, label, testid, base = 12, className = ""
  * A chart frame: axes over ``x: [lo, hi]`` and ``y: [lo, hi]`` in a ``figure``.
  *
  * ``chart({ width, height, pad: {left, right, top, bottom}, x, y, xTicks, yTicks, xLabel,
- * yLabel, title, label, testid })`` returns ``{ root, plot, sx, sy, clip }``: ``sx``/``sy``
+ * yLabel, title, label, testid, className })`` returns ``{ root, plot, sx, sy, clip }``: ``sx``/``sy``
  * map data to viewBox coordinates, ``plot`` is a group clipped to the frame for curves.
  */
 export function chart(options) {
   const { width, height, x, y, xTicks = [], yTicks = [], xLabel, yLabel, title, label, testid } =
     options;
+  const className = options.className || "";
   const pad = { left: 44, right: 12, top: 12, bottom: 34, ...(options.pad || {}) };
-  const root = figure({ width, height, label: label || title, testid });
+  const root = figure({ width, height, label: label || title, testid, className });
   const sx = (v) => pad.left + ((v - x[0]) / (x[1] - x[0])) * (width - pad.left - pad.right);
   const sy = (v) => height - pad.bottom - ((v - y[0]) / (y[1] - y[0])) * (height - pad.top - pad.bottom);
   const box = { x: pad.left, y: pad.top, width: width - pad.left - pad.right, height: height - pad.top - pad.bottom };

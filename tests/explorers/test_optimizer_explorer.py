@@ -1,5 +1,8 @@
 """The optimizer explorer: its stored runs come from the engine, and its JavaScript agrees.
 
+Sections: Python vs the engine; the JS under Node; the stand-in page in Chromium (the controls,
+keyboard, 390 px); the built static page of chapter 10, offline with no kernel.
+
 The Python side trains each grid setting with ``resources.classes``; here a small grid is
 trained again by an independent loop and compared. The JavaScript module is imported under
 Node (skipped if ``node`` is missing) and its pure functions are compared with Python's over a
@@ -8,9 +11,6 @@ grid of settings, including settings between grid values.
 
 import itertools
 import json
-import shutil
-import subprocess
-from pathlib import Path
 
 import nnfs
 import numpy as np
@@ -20,8 +20,17 @@ from nnfs.datasets import spiral_data
 from resources.classes import SGD, Adam, DenseLayer, ReLU, SoftMaxCategoricalCrossEntropy
 from resources.widgets import OptimizerExplorer
 from resources.widgets import optimizer_explorer as oe
-
-JS = Path(oe.__file__).with_name("optimizer_explorer.js")
+from tests.explorers.node_harness import run_js
+from tests.explorers.stand_in import (
+    axe_violations,
+    check_controls,
+    keyboard_walk,
+    narrow_screen,
+    page_state,
+    press_on,
+    screenshot,
+    stand_in_page,
+)
 
 SMALL_GRID = {
     "optimizers": ["SGD", "Adam"],
@@ -149,21 +158,8 @@ def test_widget_state_is_json_and_small_enough(explorer):
 
 # --- the JavaScript, under Node --------------------------------------------------------------
 
-NODE = shutil.which("node")
 
-
-def run_node(tmp_path, script):
-    module = tmp_path / "optimizer_explorer.mjs"
-    module.write_text(JS.read_text())
-    main = tmp_path / "main.mjs"
-    main.write_text(f"import * as oe from {json.dumps(module.as_uri())};\n{script}")
-    result = subprocess.run([NODE, str(main)], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
-
-
-@pytest.mark.skipif(NODE is None, reason="node is not installed")
-def test_js_run_key_agrees_with_python_on_and_between_grid_values(tmp_path):
+def test_js_run_key_agrees_with_python_on_and_between_grid_values():
     grid = oe.DEFAULT_GRID
     cases = []
     for name in grid["optimizers"]:
@@ -175,28 +171,28 @@ def test_js_run_key_agrees_with_python_on_and_between_grid_values(tmp_path):
         momentums = grid["momentums"] + [0.2, 0.75, 0.99]
         for lr, decay, momentum in itertools.product(rates + between, decays, momentums):
             cases.append([name, lr, decay, momentum])
-    got = run_node(
-        tmp_path,
-        f"const grid = {json.dumps(grid)};\nconst cases = {json.dumps(cases)};\n"
-        "console.log(JSON.stringify(cases.map(c => oe.runKey(grid, ...c))));",
+    got = run_js(
+        "optimizer_explorer.js",
+        "out(data.cases.map((c) => m.runKey(data.grid, ...c)));",
+        {"grid": grid, "cases": cases},
     )
     expected = [oe.run_key(grid, *case) for case in cases]
     assert got == expected
     assert len(cases) > 500
 
 
-@pytest.mark.skipif(NODE is None, reason="node is not installed")
-def test_js_drawing_helpers(tmp_path, explorer):
+def test_js_drawing_helpers(explorer):
     run = explorer.runs["Adam|1|0|0"]
-    got = run_node(
-        tmp_path,
-        f"const run = {json.dumps(run)};\nconst grid = {json.dumps(SMALL_GRID)};\n"
-        "console.log(JSON.stringify({\n"
-        "  regions: oe.decodeRegions(run.regions, grid.map_size),\n"
-        "  summary: oe.summary(run, grid),\n"
-        "  points: oe.curvePoints([0, 0.5, 1, 2], 10, 30, 1, 300, 100),\n"
-        "  pixels: [oe.toPixels(-1.1, 1.1, 1.1, 220), oe.toPixels(0, 0, 1.1, 220)],\n"
-        "}));",
+    got = run_js(
+        "optimizer_explorer.js",
+        """out({
+          regions: m.decodeRegions(data.run.regions, data.grid.map_size),
+          summary: m.summary(data.run, data.grid),
+          points: m.curvePoints([0, 0.5, 1, 2], 10, 30, 1, 300, 100),
+          pixels: [m.toPixels(-1.1, 1.1, 1.1, 220), m.toPixels(0, 0, 1.1, 220)],
+          nearest: [m.nearestIndex([1, 2, 3], 2.4), m.nearestIndex([0.01, 0.1, 1], 0.04, true)],
+        });""",
+        {"run": run, "grid": SMALL_GRID},
     )
     expected_rows = [[int(c) for c in run["regions"][r * 8 : (r + 1) * 8]] for r in range(8)]
     assert got["regions"] == expected_rows
@@ -204,6 +200,7 @@ def test_js_drawing_helpers(tmp_path, explorer):
     # epochs 0, 10, 20, 30 over a 300 px wide box; values above y_max are clipped to the top
     assert got["points"] == "0.0,100.0 100.0,50.0 200.0,0.0 300.0,0.0"
     assert got["pixels"] == [[0, 0], [110, 110]]
+    assert got["nearest"] == [oe.nearest_index([1, 2, 3], 2.4), 1]
 
 
 # --- what the build stored on the chapter's page -----------------------------------------------
@@ -219,3 +216,154 @@ def test_chapter_page_stores_the_explorer(executed):
     assert set(stored["runs"]) == expected_keys
     size = len(json.dumps(stored))
     assert size < 400_000, f"the explorer adds {size} bytes to the page"
+
+
+# --- in Chromium: the widget's module with a stand-in model ----------------------------------
+
+
+@pytest.fixture
+def stand_in(tmp_path, explorer, browser):
+    state = page_state(explorer, optimizer="Adam", learning_rate=0.05, decay=0.0, momentum=0.0)
+    with stand_in_page(browser, tmp_path, explorer, state=state) as page:
+        yield page
+
+
+def set_slider(page, testid, index):
+    page.eval_on_selector(
+        f"[data-testid={testid}]",
+        "(el, i) => { el.value = String(i); el.dispatchEvent(new Event('input')); }",
+        index,
+    )
+
+
+def shown(page):
+    return page.get_attribute(".optimizer-explorer", "data-key"), page.inner_text(
+        "[data-testid=summary]"
+    )
+
+
+def expect_run(page, runs, grid, optimizer, lr, decay, momentum):
+    key = oe.run_key(grid, optimizer, lr, decay, momentum)
+    run = runs[key]
+    epoch = (len(run["loss"]) - 1) * grid["record_every"]
+    text = f"{optimizer}: epoch {epoch}: acc {run['accuracy'][-1]:.3f}, loss {run['loss'][-1]:.3f}"
+    page.wait_for_function(
+        "key => document.querySelector('.optimizer-explorer').dataset.key === key", arg=key
+    )
+    assert shown(page) == (key, text)
+
+
+def test_js_draws_and_follows_the_controls(stand_in, explorer):
+    page = stand_in
+    options = page.eval_on_selector_all(
+        "[data-testid=optimizer] option", "els => els.map(e => e.value)"
+    )
+    assert options == SMALL_GRID["optimizers"]
+
+    def expect(*setting):
+        expect_run(page, explorer.runs, SMALL_GRID, *setting)
+
+    expect("Adam", 0.05, 0.0, 0.0)
+    page.select_option("[data-testid=optimizer]", "SGD")  # keeps the slider position: index 1
+    expect("SGD", 1.0, 0.0, 0.0)
+    set_slider(page, "momentum", 1)
+    expect("SGD", 1.0, 0.0, 0.9)
+    set_slider(page, "decay", 1)
+    set_slider(page, "learning-rate", 0)
+    expect("SGD", 0.5, 1e-2, 0.9)
+    assert page.evaluate(
+        "[window.model.values.learning_rate, window.model.values.decay,"
+        " window.model.values.momentum]"
+    ) == [0.5, 0.01, 0.9]
+    assert page.evaluate("window.model.saved") == 4
+    page.select_option("[data-testid=optimizer]", "Adam")
+    expect("Adam", 0.01, 1e-2, 0.9)
+    assert page.is_disabled("[data-testid=momentum]")
+    assert page.inner_text("[data-testid=momentum-value]") == "n/a"
+    # the decision map is painted: the canvas holds more than one color
+    colors = page.eval_on_selector(
+        "[data-testid=regions]",
+        """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                  const seen = new Set();
+                  for (let i = 0; i < d.length; i += 4 * 97) {
+                    seen.add(d[i] + ',' + d[i + 1] + ',' + d[i + 2]);
+                  }
+                  return seen.size; }""",
+    )
+    assert colors >= 3
+
+
+def test_keyboard_alone_works_the_explorer(stand_in, explorer):
+    page = stand_in
+    page.select_option("[data-testid=optimizer]", "SGD")
+    walk = keyboard_walk(page)
+    assert [c["testid"] for c in walk] == ["optimizer", "learning-rate", "decay", "momentum"]
+    assert check_controls(walk) == []
+    assert [c["name"] for c in walk] == ["optimizer", "learning rate", "decay", "momentum"]
+    # One arrow press is one grid value; the readout and aria-valuetext say the value itself.
+    after = press_on(page, "learning-rate", "ArrowRight")
+    assert after["testid"] == "learning-rate" and after["valuetext"] == "1"
+    expect_run(page, explorer.runs, SMALL_GRID, "SGD", 1.0, 0.0, 0.0)
+    after = press_on(page, "momentum", "ArrowRight")
+    assert after["valuetext"] == "0.9" and after["valuenow"] == "1"
+    expect_run(page, explorer.runs, SMALL_GRID, "SGD", 1.0, 0.0, 0.9)
+    page.keyboard.press("Home")
+    expect_run(page, explorer.runs, SMALL_GRID, "SGD", 1.0, 0.0, 0.0)
+    after = press_on(page, "decay", "End")
+    assert after["valuetext"] == "0.01"
+    expect_run(page, explorer.runs, SMALL_GRID, "SGD", 1.0, 1e-2, 0.0)
+    after = press_on(page, "optimizer", "ArrowDown")
+    assert after["testid"] == "optimizer"
+    expect_run(page, explorer.runs, SMALL_GRID, "Adam", 0.05, 1e-2, 0.0)
+    assert axe_violations(page) == []
+
+
+def test_fits_a_390_px_screen(tmp_path, browser, explorer):
+    state = page_state(explorer, optimizer="SGD", learning_rate=1.0)
+    with stand_in_page(browser, tmp_path, explorer, state=state, width=390) as tab:
+        report = narrow_screen(tab)
+        screenshot(tab, "optimizer-explorer-390px")
+        assert report["scrollWidth"] <= report["width"], report
+        assert report["offscreen"] == [] and report["small"] == [], report
+
+
+# --- on the built static page, offline, with no kernel ---------------------------------------
+
+CHAPTER_10 = "book/10_optimizers.html"
+
+
+@pytest.fixture
+def static_explorer(offline_page, site_url, executed):
+    offline_page.goto(site_url + CHAPTER_10)
+    area = offline_page.locator(".optimizer-explorer")
+    area.wait_for(timeout=60_000)
+    nb = executed("10_optimizers")
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    stored = next(s["state"] for s in state.values() if "runs" in s.get("state", {}))
+    return offline_page, stored
+
+
+def test_static_page_explorer_follows_the_controls(static_explorer):
+    page, stored = static_explorer
+    grid, runs = stored["grid"], stored["runs"]
+
+    def expect(*setting):
+        expect_run(page, runs, grid, *setting)
+
+    # The page opens on the state the notebook left: Adam, learning rate 0.05, no decay.
+    expect("Adam", 0.05, 0.0, 0.0)
+    page.select_option("[data-testid=optimizer]", "SGD")  # same slider position: 1.0
+    expect("SGD", 1.0, 0.0, 0.0)
+    set_slider(page, "momentum", 2)
+    expect("SGD", 1.0, 0.0, 0.9)
+    set_slider(page, "decay", 1)
+    set_slider(page, "learning-rate", 4)
+    expect("SGD", 2.0, 1e-3, 0.9)
+    assert page.inner_text("[data-testid=learning-rate-value]") == "2"
+    page.get_by_test_id("learning-rate").focus()
+    page.keyboard.press("ArrowLeft")
+    expect("SGD", 1.0, 1e-3, 0.9)
+    page.select_option("[data-testid=optimizer]", "RMSProp")
+    expect("RMSProp", 0.05, 1e-3, 0.0)
+    assert page.is_disabled("[data-testid=momentum]")
+    assert not page.log.problems(), page.log.problems()
