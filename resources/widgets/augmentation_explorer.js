@@ -5,7 +5,8 @@
 // (it works on a static page); the named exports are the pure computations the tests compare
 // with resources.data.rotate.
 
-const POINT_COLOURS = ["#d62728", "#1f77b4", "#2ca02c"];
+import { COLOURS, el, figure, listen, save, slider, svg } from "./prelude.js";
+
 // Half of the 1.15 rad between the two closest arms at equal radius (20 - 6 pi).
 export const HALF_GAP = (20 - 6 * Math.PI) / 2;
 
@@ -44,63 +45,59 @@ export function shareBeyond(unitAngles, angleStd, copies, limit = HALF_GAP) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Drawing
+// ---------------------------------------------------------------------------------------------
 
-const SVG = "http://www.w3.org/2000/svg";
+const SIZE = 340;
+const LO = -1.15;
+const HI = 1.15;
 
-function svgElement(name, attributes) {
-  const node = document.createElementNS(SVG, name);
-  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
-  return node;
-}
-
-function slider(label, testid, min, max, step) {
-  const wrapper = document.createElement("label");
-  wrapper.className = "aug-control";
-  const input = document.createElement("input");
-  input.type = "range";
-  input.min = String(min);
-  input.max = String(max);
-  input.step = String(step);
-  input.dataset.testid = testid;
-  input.setAttribute("aria-label", label);
-  const value = document.createElement("span");
-  value.className = "aug-value";
-  wrapper.append(`${label} `, input, value);
-  return { wrapper, input, value };
-}
-
-function render({ model, el }) {
-  const SIZE = 340;
-  const LO = -1.15;
-  const HI = 1.15;
-  const root = document.createElement("div");
-  root.className = "aug-explorer";
-  const controls = document.createElement("div");
-  controls.className = "aug-controls";
-  const spread = slider("rotation spread s (rad)", "aug-std", 0, 2, 0.05);
-  const copies = slider("rotated copies", "aug-copies", 0, model.get("unit_angles").length, 1);
-  controls.append(spread.wrapper, copies.wrapper);
-  const readout = document.createElement("div");
-  readout.className = "aug-readout";
-  readout.dataset.testid = "aug-readout";
-  const count = document.createElement("b");
-  count.dataset.testid = "aug-count";
-  const share = document.createElement("b");
-  share.dataset.testid = "aug-share";
-  readout.append(
+function render({ model, el: host }) {
+  const set = (key, value) => {
+    model.set(key, value);
+    save(model);
+  };
+  const spread = slider({
+    label: "rotation spread s (rad)",
+    testid: "aug-std",
+    min: 0,
+    max: 2,
+    step: 0.05,
+    format: (v) => v.toFixed(2),
+    unit: "radians",
+    onInput: (v) => set("angle_std", v),
+  });
+  const copies = slider({
+    label: "rotated copies",
+    testid: "aug-copies",
+    min: 0,
+    max: model.get("unit_angles").length,
+    step: 1,
+    format: (v) => String(v),
+    onInput: (v) => set("copies", Math.round(v)),
+  });
+  const count = el("b", { testid: "aug-count" });
+  const share = el("b", { testid: "aug-share" });
+  const readout = el("div", { class: "aug-readout", testid: "aug-readout", "aria-live": "polite" }, [
     count,
     " training points; ",
     share,
     ` of the copies are turned by more than ${HALF_GAP.toFixed(3)} rad, half the gap between the two closest arms`,
-  );
-  const picture = svgElement("svg", {
+  ]);
+  const picture = figure({
     width: SIZE,
     height: SIZE,
-    viewBox: `0 0 ${SIZE} ${SIZE}`,
-    "data-testid": "aug-picture",
+    label: "the training points (outlined) and their rotated copies (faint), coloured by class",
+    testid: "aug-picture",
   });
-  root.append(controls, readout, picture);
-  el.appendChild(root);
+  const layer = svg("g");
+  picture.append(svg("rect", { x: 0, y: 0, width: SIZE, height: SIZE, fill: "#fcfcfc", stroke: COLOURS.frame }), layer);
+  const root = el("div", { class: "explorer aug-explorer" }, [
+    el("div", { class: "explorer-controls" }, [spread.root, copies.root]),
+    readout,
+    picture,
+  ]);
+  host.appendChild(root);
 
   const toPixel = (v) => ((v - LO) / (HI - LO)) * SIZE;
 
@@ -110,35 +107,32 @@ function render({ model, el }) {
     const points = model.get("points");
     const labels = model.get("labels");
     const unitAngles = model.get("unit_angles");
-    spread.input.value = String(std);
-    spread.value.textContent = std.toFixed(2);
-    copies.input.value = String(k);
-    copies.value.textContent = String(k);
+    spread.set(std);
+    copies.set(k);
     const result = augment(points, labels, unitAngles, std, k);
     count.textContent = String(result.points.length);
     share.textContent = `${(100 * shareBeyond(unitAngles, std, k)).toFixed(1)} %`;
-    while (picture.firstChild) picture.removeChild(picture.firstChild);
-    picture.appendChild(svgElement("rect", { x: 0, y: 0, width: SIZE, height: SIZE, fill: "#fcfcfc", stroke: "#999" }));
+    layer.replaceChildren();
     for (let i = points.length; i < result.points.length; i++) {
       const [x1, x2] = result.points[i];
-      picture.appendChild(
-        svgElement("circle", {
+      layer.append(
+        svg("circle", {
           cx: toPixel(x1).toFixed(1),
           cy: (SIZE - toPixel(x2)).toFixed(1),
           r: 2,
-          fill: POINT_COLOURS[result.labels[i]],
+          fill: COLOURS.classes[result.labels[i]],
           "fill-opacity": 0.45,
         }),
       );
     }
     for (let i = 0; i < points.length; i++) {
       const [x1, x2] = points[i];
-      picture.appendChild(
-        svgElement("circle", {
+      layer.append(
+        svg("circle", {
           cx: toPixel(x1).toFixed(1),
           cy: (SIZE - toPixel(x2)).toFixed(1),
           r: 4,
-          fill: POINT_COLOURS[labels[i]],
+          fill: COLOURS.classes[labels[i]],
           stroke: "#000",
           "stroke-width": 0.8,
         }),
@@ -146,21 +140,9 @@ function render({ model, el }) {
     }
   }
 
-  spread.input.addEventListener("input", () => {
-    model.set("angle_std", Number(spread.input.value));
-    model.save_changes();
-  });
-  copies.input.addEventListener("input", () => {
-    model.set("copies", Number(copies.input.value));
-    model.save_changes();
-  });
-  model.on("change:angle_std", draw);
-  model.on("change:copies", draw);
+  const stop = listen(model, ["angle_std", "copies"], draw);
   draw();
-  return () => {
-    model.off("change:angle_std", draw);
-    model.off("change:copies", draw);
-  };
+  return stop;
 }
 
 export default { render };

@@ -11,15 +11,13 @@ reference the JavaScript is tested against) and ``share_beyond()`` gives the sha
 turned by more than half the gap between the two closest spiral arms.
 """
 
-import pathlib
-
 import anywidget
 import numpy as np
 import traitlets
 
 from resources.data import rotate
+from resources.widgets.prelude import css, esm
 
-HERE = pathlib.Path(__file__).parent
 # At equal radius the arms of spiral_data sit 10 rad apart per class; modulo a full turn the
 # closest two are 20 - 6 pi = 1.150 rad apart.
 HALF_GAP = (20 - 6 * np.pi) / 2
@@ -32,8 +30,8 @@ class AugmentationExplorer(anywidget.AnyWidget):
     a (max_copies, n) array of standard-normal draws from ``np.random.default_rng(seed)``.
     """
 
-    _esm = HERE / "augmentation_explorer.js"
-    _css = HERE / "augmentation_explorer.css"
+    _esm = esm("augmentation_explorer.js")
+    _css = css("augmentation_explorer.css")
 
     points = traitlets.List().tag(sync=True)
     labels = traitlets.List(traitlets.Int()).tag(sync=True)

@@ -7,9 +7,9 @@
 // here, in the browser, so the explorer works on a static page. The named exports below are
 // the pure computations; the tests compare them with the book's Python engine.
 
+import { COLOURS, canvas, el, figure, listen, save, slider, svg, toggle } from "./prelude.js";
+
 const CLIP = 1e-7;
-const REGION_COLOURS = ["#f7c6c2", "#c6d8ef", "#cbe8c4"];
-const POINT_COLOURS = ["#d62728", "#1f77b4", "#2ca02c"];
 
 /** Class scores (before softmax) of one point [x1, x2]. */
 export function scores(p, point) {
@@ -78,119 +78,84 @@ export function curves(checkpoints, train, trainLabels, test, testLabels) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Drawing
+// ---------------------------------------------------------------------------------------------
 
-const SVG = "http://www.w3.org/2000/svg";
+const LO = -1.1;
+const HI = 1.1;
+const SIZE = 300;
+const CHART_WIDTH = 340;
+const CELLS = 100;
+const TRAIN_COLOUR = "#1f77b4";
+const TEST_COLOUR = "#c2560a"; // 4.6:1 on white
 
-function svgElement(name, attributes) {
-  const node = document.createElementNS(SVG, name);
-  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
-  return node;
-}
-
-function render({ model, el }) {
-  const LO = -1.1;
-  const HI = 1.1;
-  const SIZE = 300;
-  const CHART_WIDTH = 340;
-  const CELLS = 100;
-
-  const root = document.createElement("div");
-  root.className = "ckpt-explorer";
-
-  const controls = document.createElement("div");
-  controls.className = "ckpt-controls";
-  const sliderLabel = document.createElement("label");
-  sliderLabel.textContent = "checkpoint ";
-  const slider = document.createElement("input");
-  slider.type = "range";
-  slider.min = "0";
-  slider.step = "1";
-  slider.dataset.testid = "ckpt-slider";
-  slider.setAttribute("aria-label", "checkpoint");
-  sliderLabel.appendChild(slider);
-  const epochLabel = document.createElement("span");
-  epochLabel.dataset.testid = "ckpt-epoch";
-  epochLabel.className = "ckpt-epoch";
-  const toggleLabel = document.createElement("label");
-  const toggle = document.createElement("input");
-  toggle.type = "checkbox";
-  toggle.dataset.testid = "ckpt-show-test";
-  toggleLabel.appendChild(toggle);
-  toggleLabel.appendChild(document.createTextNode(" show test points (else training points)"));
-  controls.append(sliderLabel, epochLabel, toggleLabel);
-
-  const readout = document.createElement("div");
-  readout.className = "ckpt-readout";
-  readout.dataset.testid = "ckpt-readout";
-  const fields = {};
-  for (const [name, text] of [
-    ["train-acc", "training acc"],
-    ["train-loss", "training loss"],
-    ["test-acc", "test acc"],
-    ["test-loss", "test loss"],
-  ]) {
-    const item = document.createElement("span");
-    item.className = "ckpt-field";
-    const value = document.createElement("b");
-    value.dataset.testid = `ckpt-${name}`;
-    item.append(`${text}: `, value);
-    readout.appendChild(item);
-    fields[name] = value;
-  }
-
-  const pictures = document.createElement("div");
-  pictures.className = "ckpt-pictures";
-  const canvas = document.createElement("canvas");
-  canvas.width = SIZE;
-  canvas.height = SIZE;
-  canvas.dataset.testid = "ckpt-regions";
-  canvas.setAttribute("aria-label", "decision regions with data points");
-  const chart = svgElement("svg", {
-    width: CHART_WIDTH,
-    height: SIZE,
-    viewBox: `0 0 ${CHART_WIDTH} ${SIZE}`,
-    "data-testid": "ckpt-curve",
-  });
-  pictures.append(canvas, chart);
-  root.append(controls, readout, pictures);
-  el.appendChild(root);
-
+function render({ model, el: host }) {
   let cache = null; // curves, computed once per set of checkpoints
+  const set = (key, value) => {
+    model.set(key, value);
+    save(model);
+  };
+  const epochs = () => model.get("epochs");
+  const picker = slider({
+    label: "checkpoint",
+    testid: "ckpt-slider",
+    min: 0,
+    max: Math.max(model.get("checkpoints").length - 1, 0),
+    step: 1,
+    format: (i) => `epoch ${epochs()[i]}`,
+    onInput: (i) => set("index", Math.round(i)),
+  });
+  const epochLabel = el("span", { class: "ckpt-epoch", testid: "ckpt-epoch" });
+  const showTest = toggle({
+    label: "show test points (else training points)",
+    testid: "ckpt-show-test",
+    onChange: (checked) => set("show_test", checked),
+  });
+  const fields = {};
+  const readout = el(
+    "div",
+    { class: "ckpt-readout", testid: "ckpt-readout" },
+    [
+      ["train-acc", "training acc"],
+      ["train-loss", "training loss"],
+      ["test-acc", "test acc"],
+      ["test-loss", "test loss"],
+    ].map(([name, text]) => {
+      fields[name] = el("b", { testid: `ckpt-${name}` });
+      return el("span", { class: "ckpt-field" }, [`${text}: `, fields[name]]);
+    }),
+  );
+  const regions = canvas({ size: SIZE, label: "decision regions of the checkpoint, with the data points; circled points are misclassified", testid: "ckpt-regions" });
+  const chart = figure({ width: CHART_WIDTH, height: SIZE, label: "training and test loss at every checkpoint; the dashed line marks the chosen one", testid: "ckpt-curve" });
+  const curves_ = svg("g");
+  chart.append(curves_);
+  const root = el("div", { class: "explorer ckpt-explorer" }, [
+    el("div", { class: "explorer-controls" }, [picker.root, epochLabel, showTest.root]),
+    readout,
+    el("div", { class: "ckpt-pictures" }, [regions, chart]),
+  ]);
+  host.appendChild(root);
 
-  function data() {
-    return {
-      checkpoints: model.get("checkpoints"),
-      epochs: model.get("epochs"),
-      train: model.get("train_points"),
-      trainLabels: model.get("train_labels"),
-      test: model.get("test_points"),
-      testLabels: model.get("test_labels"),
-    };
-  }
-
-  function toPixel(value) {
-    return ((value - LO) / (HI - LO)) * SIZE;
-  }
+  const toPixel = (value) => ((value - LO) / (HI - LO)) * SIZE;
 
   function drawRegions(p, points, labels) {
-    const ctx = canvas.getContext("2d");
+    const ctx = regions.getContext("2d");
     const grid = regionGrid(p, CELLS, LO, HI);
     const cell = SIZE / CELLS;
     for (let row = 0; row < CELLS; row++) {
       for (let col = 0; col < CELLS; col++) {
-        ctx.fillStyle = REGION_COLOURS[grid[row * CELLS + col]];
+        ctx.fillStyle = COLOURS.regions[grid[row * CELLS + col]];
         ctx.fillRect(col * cell, row * cell, cell + 0.5, cell + 0.5);
       }
     }
     for (let i = 0; i < points.length; i++) {
       const x = toPixel(points[i][0]);
       const y = SIZE - toPixel(points[i][1]);
-      const wrong = predict(p, points[i]) !== labels[i];
       ctx.beginPath();
       ctx.arc(x, y, 3, 0, 2 * Math.PI);
-      ctx.fillStyle = POINT_COLOURS[labels[i]];
+      ctx.fillStyle = COLOURS.classes[labels[i]];
       ctx.fill();
-      if (wrong) {
+      if (predict(p, points[i]) !== labels[i]) {
         ctx.beginPath();
         ctx.arc(x, y, 6, 0, 2 * Math.PI);
         ctx.strokeStyle = "#000";
@@ -200,91 +165,72 @@ function render({ model, el }) {
     }
   }
 
-  function drawChart(d, index) {
-    while (chart.firstChild) chart.removeChild(chart.firstChild);
+  function drawChart(index) {
+    curves_.replaceChildren();
+    const e = epochs();
     const left = 46;
     const right = CHART_WIDTH - 12;
-    const top = 24;
-    const bottom = SIZE - 36;
-    const losses = cache.flatMap((c) => [c.train.loss, c.test.loss]);
-    const maxLoss = Math.max(...losses) * 1.05;
-    const lastEpoch = d.epochs[d.epochs.length - 1] || 1;
+    const top = 30;
+    const bottom = SIZE - 40;
+    const maxLoss = Math.max(...cache.flatMap((c) => [c.train.loss, c.test.loss])) * 1.05;
+    const lastEpoch = e[e.length - 1] || 1;
     const xOf = (epoch) => left + ((right - left) * epoch) / lastEpoch;
     const yOf = (loss) => bottom - ((bottom - top) * loss) / maxLoss;
-    chart.appendChild(
-      svgElement("rect", { x: left, y: top, width: right - left, height: bottom - top, fill: "#fafafa", stroke: "#999" }),
-    );
+    curves_.append(svg("rect", { x: left, y: top, width: right - left, height: bottom - top, fill: "#fafafa", stroke: COLOURS.frame }));
     for (const [key, colour, label, offset] of [
-      ["train", "#1f77b4", "training loss", 0],
-      ["test", "#ff7f0e", "test loss", 110],
+      ["train", TRAIN_COLOUR, "training loss", 0],
+      ["test", TEST_COLOUR, "test loss", 140],
     ]) {
-      const path = cache.map((c, i) => `${i ? "L" : "M"}${xOf(d.epochs[i]).toFixed(1)},${yOf(c[key].loss).toFixed(1)}`);
-      chart.appendChild(svgElement("path", { d: path.join(" "), fill: "none", stroke: colour, "stroke-width": 2 }));
-      chart.appendChild(svgElement("line", { x1: left + offset, y1: 12, x2: left + offset + 18, y2: 12, stroke: colour, "stroke-width": 3 }));
-      const text = svgElement("text", { x: left + offset + 22, y: 16, "font-size": 12 });
-      text.textContent = label;
-      chart.appendChild(text);
+      const path = cache.map((c, i) => `${i ? "L" : "M"}${xOf(e[i]).toFixed(1)},${yOf(c[key].loss).toFixed(1)}`);
+      curves_.append(svg("path", { d: path.join(" "), fill: "none", stroke: colour, "stroke-width": 2 }));
+      curves_.append(svg("line", { x1: left + offset, y1: 12, x2: left + offset + 18, y2: 12, stroke: colour, "stroke-width": 3 }));
+      curves_.append(svg("text", { x: left + offset + 22, y: 12, "dominant-baseline": "middle", fill: COLOURS.text, text: label }));
     }
-    const marker = xOf(d.epochs[index]);
-    chart.appendChild(svgElement("line", { x1: marker, y1: top, x2: marker, y2: bottom, stroke: "#444", "stroke-dasharray": "4 3" }));
-    for (const [value, anchor, x, y] of [
-      ["0", "middle", left, bottom + 16],
-      [String(lastEpoch), "end", right, bottom + 16],
-      ["epoch", "middle", (left + right) / 2, bottom + 30],
-      ["0", "end", left - 4, bottom + 4],
-      [maxLoss.toFixed(2), "end", left - 4, top + 4],
-      ["loss", "middle", 14, (top + bottom) / 2],
+    const marker = xOf(e[index]);
+    curves_.append(svg("line", { x1: marker, y1: top, x2: marker, y2: bottom, stroke: "#444", "stroke-dasharray": "4 3" }));
+    for (const [value, anchor, x, y, baseline] of [
+      ["0", "middle", left, bottom + 4, "hanging"],
+      [String(lastEpoch), "end", right, bottom + 4, "hanging"],
+      ["epoch", "middle", (left + right) / 2, SIZE - 3, "auto"],
+      ["0", "end", left - 4, bottom, "middle"],
+      [maxLoss.toFixed(2), "end", left - 4, top, "middle"],
+      ["loss", "start", 2, (top + bottom) / 2, "middle"],
     ]) {
-      const text = svgElement("text", { x, y, "font-size": 12, "text-anchor": anchor });
-      text.textContent = value;
-      chart.appendChild(text);
+      curves_.append(svg("text", { x, y, "text-anchor": anchor, "dominant-baseline": baseline, fill: COLOURS.text, text: value }));
     }
   }
 
   function draw() {
-    const d = data();
-    if (!d.checkpoints.length) return;
-    if (cache === null || cache.length !== d.checkpoints.length) {
-      cache = curves(d.checkpoints, d.train, d.trainLabels, d.test, d.testLabels);
+    const checkpoints = model.get("checkpoints");
+    if (!checkpoints.length) return;
+    if (cache === null || cache.length !== checkpoints.length) {
+      cache = curves(checkpoints, model.get("train_points"), model.get("train_labels"), model.get("test_points"), model.get("test_labels"));
     }
-    const index = Math.min(Math.max(model.get("index"), 0), d.checkpoints.length - 1);
-    const showTest = model.get("show_test");
-    slider.max = String(d.checkpoints.length - 1);
-    slider.value = String(index);
-    toggle.checked = showTest;
-    epochLabel.textContent = ` epoch ${d.epochs[index]}`;
+    const index = Math.min(Math.max(model.get("index"), 0), checkpoints.length - 1);
+    const test = model.get("show_test");
+    picker.set(index);
+    showTest.set(test);
+    epochLabel.textContent = ` epoch ${epochs()[index]}`;
     const scores = cache[index];
     fields["train-acc"].textContent = scores.train.accuracy.toFixed(3);
     fields["train-loss"].textContent = scores.train.loss.toFixed(3);
     fields["test-acc"].textContent = scores.test.accuracy.toFixed(3);
     fields["test-loss"].textContent = scores.test.loss.toFixed(3);
-    const p = d.checkpoints[index];
-    if (showTest) drawRegions(p, d.test, d.testLabels);
-    else drawRegions(p, d.train, d.trainLabels);
-    drawChart(d, index);
+    const p = checkpoints[index];
+    if (test) drawRegions(p, model.get("test_points"), model.get("test_labels"));
+    else drawRegions(p, model.get("train_points"), model.get("train_labels"));
+    drawChart(index);
   }
 
-  slider.addEventListener("input", () => {
-    model.set("index", Number(slider.value));
-    model.save_changes();
-  });
-  toggle.addEventListener("change", () => {
-    model.set("show_test", toggle.checked);
-    model.save_changes();
-  });
-  const redraw = () => draw();
-  const reset = () => {
+  const stopDrawing = listen(model, ["index", "show_test"], draw);
+  const stopReset = listen(model, ["checkpoints"], () => {
     cache = null;
     draw();
-  };
-  model.on("change:index", redraw);
-  model.on("change:show_test", redraw);
-  model.on("change:checkpoints", reset);
+  });
   draw();
   return () => {
-    model.off("change:index", redraw);
-    model.off("change:show_test", redraw);
-    model.off("change:checkpoints", reset);
+    stopDrawing();
+    stopReset();
   };
 }
 

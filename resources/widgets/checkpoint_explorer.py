@@ -11,15 +11,12 @@ The network is ``DenseLayer(2, H)``, ``ReLU``, ``DenseLayer(H, 3)``, softmax. Fr
 reference the JavaScript is tested against, and ``show_epoch(epoch)`` moves the slider.
 """
 
-import pathlib
-
 import anywidget
 import numpy as np
 import traitlets
 
 from resources.classes import DenseLayer, ReLU, SoftMaxCategoricalCrossEntropy
-
-HERE = pathlib.Path(__file__).parent
+from resources.widgets.prelude import css, esm
 
 
 def _as_points(points, labels, name):
@@ -71,8 +68,8 @@ class CheckpointExplorer(anywidget.AnyWidget):
     keeps the page small); ``evaluate`` uses the stored values, as the browser does.
     """
 
-    _esm = HERE / "checkpoint_explorer.js"
-    _css = HERE / "checkpoint_explorer.css"
+    _esm = esm("checkpoint_explorer.js")
+    _css = css("checkpoint_explorer.css")
 
     epochs = traitlets.List(traitlets.Int()).tag(sync=True)
     checkpoints = traitlets.List(traitlets.Dict()).tag(sync=True)
