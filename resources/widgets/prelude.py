@@ -27,7 +27,10 @@ def prelude_names():
 
 
 def _inlined_prelude():
+    """``prelude.js`` without ``export`` and without its comments (each page holds a copy)."""
     text = (HERE / "prelude.js").read_text()
+    text = re.sub(r"^[ \t]*/\*\*.*?\*/[ \t]*\n", "", text, flags=re.M | re.S)
+    text = re.sub(r"^[ \t]*//.*\n", "", text, flags=re.M)
     return re.sub(r"^export ", "", text, flags=re.M)
 
 
