@@ -317,7 +317,7 @@ class Model:
             if shuffle and batch_size < n_samples:
                 order = self.rng.permutation(n_samples)
             self.accuracy.new_pass()
-            data_loss_sum = regularization_sum = 0.0
+            data_loss_sum = regularization_sum = loss_sum = 0.0
             for start in range(0, n_samples, batch_size):
                 batch = order[start : start + batch_size]
                 if batch_size == n_samples:
@@ -325,17 +325,20 @@ class Model:
                 else:
                     batch_X, batch_y = X[batch], y[batch]
                 data_loss, regularization_loss, _, size = self._train_step(batch_X, batch_y)
-                data_loss_sum += data_loss * size
-                regularization_sum += regularization_loss * size
+                # sums over the epoch in float64, weighted by the batch sizes; with one batch
+                # they give back that batch's numbers exactly
+                data_loss_sum += float(data_loss) * size
+                regularization_sum += float(regularization_loss) * size
+                loss_sum += float(data_loss + regularization_loss) * size
 
             record = {
                 "epoch": first_epoch + epoch,
                 "accuracy": self.accuracy.calculate_accumulated(),
                 "data_loss": data_loss_sum / n_samples,
                 "regularization_loss": regularization_sum / n_samples,
+                "loss": loss_sum / n_samples,
                 "learning_rate": learning_rate,
             }
-            record["loss"] = record["data_loss"] + record["regularization_loss"]
             for key in HISTORY_KEYS:
                 history[key].append(record[key])
             if print_every is not None and record["epoch"] % print_every == 0:
