@@ -18,6 +18,7 @@ Shapes: images are (n_samples, 64) rows of pixels, or (n_samples, 8, 8); labels 
 """
 
 import hashlib
+import importlib.util
 import io
 import os
 import re
@@ -60,15 +61,31 @@ MARGIN = 3.0  # cells kept free around the drawing's centre line when it is fitt
 # ---------------------------------------------------------------------------------------------
 
 
+def _bundled_digits_file():
+    """scikit-learn's ``datasets/data/digits.csv.gz``, found without importing scikit-learn."""
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "digits.csv.gz"
+    return path if path.exists() else None
+
+
 def load_digits_dataset():
     """``(X, y)``: the 1,797 digits as rows of 64 pixel counts (float64, 0-16) and labels (int).
 
     Row ``i`` of ``X`` is image ``i`` read row by row: ``X[i].reshape(8, 8)`` is the picture.
+    The data are the file scikit-learn bundles (each line: 64 pixels, then the label), read
+    directly: importing scikit-learn itself takes seconds. Where the file is not found,
+    ``sklearn.datasets.load_digits()`` reads it.
     """
-    from sklearn.datasets import load_digits
+    path = _bundled_digits_file()
+    if path is None:
+        from sklearn.datasets import load_digits
 
-    digits = load_digits()
-    return digits.data.astype(np.float64), digits.target.astype(np.int64)
+        digits = load_digits()
+        return digits.data.astype(np.float64), digits.target.astype(np.int64)
+    table = np.loadtxt(path, delimiter=",")
+    return table[:, :-1].astype(np.float64), table[:, -1].astype(np.int64)
 
 
 def scale_pixels(images, pixel_max=DIGITS_PIXEL_MAX):

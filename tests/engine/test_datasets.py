@@ -36,6 +36,15 @@ def test_digits_are_1797_images_of_64_counts_with_ten_labels():
     assert np.bincount(y).min() >= 170  # about 180 of each digit
 
 
+def test_the_digits_are_scikit_learns_load_digits():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits_dataset()
+    digits = load_digits()
+    np.testing.assert_array_equal(X, digits.data)
+    np.testing.assert_array_equal(y, digits.target)
+
+
 def test_scale_pixels_maps_0_to_16_onto_minus_1_to_1():
     np.testing.assert_array_equal(scale_pixels([0, 4, 8, 12, 16]), [-1, -0.5, 0, 0.5, 1])
     np.testing.assert_array_equal(scale_pixels([[0, 255]], pixel_max=255), [[-1, 1]])
