@@ -14,26 +14,24 @@ responds at once, also on the static page. ``run_key`` is computed the same way 
 (tests compare them); ``select()`` drives the explorer from Python.
 """
 
-import contextlib
+import json
 import math
+import pathlib
 import time
 
 import anywidget
-import nnfs
 import numpy as np
 import traitlets
 from nnfs.datasets import spiral_data
 
-from resources.classes import (
-    SGD,
-    AdaGrad,
-    Adam,
-    DenseLayer,
-    ReLU,
-    RMSProp,
-    SoftMaxCategoricalCrossEntropy,
-)
+from resources.classes import SGD, AdaGrad, Adam, RMSProp
+from resources.nnfs_numpy import nnfs_numpy
+from resources.training import classifier, initial_parameters
 from resources.widgets.prelude import css, esm
+
+# The default grid's runs, trained ahead of time by `store_default_runs()` (a test retrains
+# some of them and compares), so that building the explorer in chapter 10 trains nothing.
+STORED_RUNS = pathlib.Path(__file__).with_name("optimizer_runs.json")
 
 OPTIMIZERS = {"SGD": SGD, "AdaGrad": AdaGrad, "RMSProp": RMSProp, "Adam": Adam}
 
@@ -92,56 +90,27 @@ def make_optimizer(name, learning_rate, decay, momentum):
     return OPTIMIZERS[name](learning_rate=learning_rate, decay=decay)
 
 
-@contextlib.contextmanager
-def nnfs_numpy():
-    """``nnfs.init()`` inside a ``with`` block only; afterwards NumPy is exactly as before.
-
-    ``nnfs.init()`` changes NumPy for the whole kernel: float32 defaults, a float64
-    ``np.dot``, a reseeded random generator (and another wrapper around the functions on every
-    call). Building the explorer must not do that to the reader's notebook.
-    """
-    functions = (np.dot, np.zeros, np.eye, np.random.randn)
-    random_state = np.random.get_state()
-    nnfs.init()
-    try:
-        yield
-    finally:
-        np.dot, np.zeros, np.eye, np.random.randn = functions
-        np.random.set_state(random_state)
-
-
 def starting_point():
     """Chapter 10's data and starting weights: ``nnfs.init()``, then the same random draws."""
     with nnfs_numpy():
         X, y = spiral_data(samples=100, classes=3)
-        dense1, dense2 = DenseLayer(2, 64), DenseLayer(64, 3)
-    return X, y, (dense1.weights, dense1.biases, dense2.weights, dense2.biases)
+        start = initial_parameters(2, 64, 3)
+    return X, y, start
 
 
 def train_run(X, y, start, optimizer, epochs, record_every):
-    """Train a fresh copy of the network from ``start``; return its curves and its layers."""
-    dense1, activation1, dense2 = DenseLayer(2, 64), ReLU(), DenseLayer(64, 3)
-    dense1.weights, dense1.biases, dense2.weights, dense2.biases = (p.copy() for p in start)
-    loss_activation = SoftMaxCategoricalCrossEntropy()
-    losses, accuracies = [], []
-    for epoch in range(epochs):
-        dense1.forward(X)
-        activation1.forward(dense1.output)
-        dense2.forward(activation1.output)
-        loss = loss_activation.forward(dense2.output, y)
-        if not epoch % record_every:
-            accuracy = np.mean(np.argmax(loss_activation.output, axis=1) == y)
-            losses.append(float(loss))
-            accuracies.append(float(accuracy))
-        loss_activation.backward(loss_activation.output, y)
-        dense2.backward(loss_activation.dinputs)
-        activation1.backward(dense2.dinputs)
-        dense1.backward(activation1.dinputs)
-        optimizer.pre_update_params()
-        optimizer.update_params(dense1)
-        optimizer.update_params(dense2)
-        optimizer.post_update_params()
-    return losses, accuracies, (dense1, activation1, dense2)
+    """Train chapter 10's network from ``start``; return its curves and its layers.
+
+    The curves hold the loss and accuracy every ``record_every`` epochs, each measured before
+    that epoch's update, as chapter 10 prints them. The arithmetic is chapter 10's too: it runs
+    with ``nnfs.init()``'s float64-summing ``np.dot``, and NumPy is put back afterwards.
+    """
+    model = classifier(start, optimizer)
+    with nnfs_numpy():
+        history = model.train(X, y, epochs=epochs, print_every=None)
+    losses = [float(v) for v in history["data_loss"][::record_every]]
+    accuracies = [float(v) for v in history["accuracy"][::record_every]]
+    return losses, accuracies, tuple(model.layers[:3])
 
 
 def map_points(size, extent):
@@ -154,9 +123,10 @@ def map_points(size, extent):
 def decision_map(layers, size, extent):
     """The predicted class at every map point, as a string of ``size * size`` digits."""
     dense1, activation1, dense2 = layers
-    dense1.forward(map_points(size, extent))
-    activation1.forward(dense1.output)
-    dense2.forward(activation1.output)
+    with nnfs_numpy():
+        dense1.forward(map_points(size, extent))
+        activation1.forward(dense1.output)
+        dense2.forward(activation1.output)
     return "".join(str(c) for c in np.argmax(dense2.output, axis=1))
 
 
@@ -187,10 +157,12 @@ def precompute(grid=None):
 class OptimizerExplorer(anywidget.AnyWidget):
     """Training curves and decision regions of chapter 10's network for a grid of settings.
 
-    ``OptimizerExplorer()`` trains the whole default grid (a few seconds to a minute);
-    ``OptimizerExplorer(grid=...)`` takes a smaller or larger one (same keys as
-    ``DEFAULT_GRID``). ``select(optimizer=..., learning_rate=..., decay=..., momentum=...)``
-    moves the controls from Python; ``current_run()`` returns what is drawn.
+    ``OptimizerExplorer()`` shows the default grid's runs, trained ahead of time with the engine
+    and stored with the package (``optimizer_runs.json``); ``OptimizerExplorer(retrain=True)``
+    trains them again here (about half a minute), and ``OptimizerExplorer(grid=...)`` trains a
+    smaller or larger grid (same keys as ``DEFAULT_GRID``).
+    ``select(optimizer=..., learning_rate=..., decay=..., momentum=...)`` moves the controls
+    from Python; ``current_run()`` returns what is drawn.
     """
 
     _esm = esm("optimizer_explorer.js")
@@ -205,10 +177,14 @@ class OptimizerExplorer(anywidget.AnyWidget):
     momentum = traitlets.Float(0.0).tag(sync=True)
     key = traitlets.Unicode("").tag(sync=True)
 
-    def __init__(self, grid=None, **kwargs):
-        grid = dict(DEFAULT_GRID if grid is None else grid)
-        runs, points, seconds = precompute(grid)
-        self.precompute_seconds = seconds
+    def __init__(self, grid=None, retrain=False, **kwargs):
+        if grid is None and not retrain:
+            stored = json.loads(STORED_RUNS.read_text())
+            grid, runs, points = stored["grid"], stored["runs"], stored["points"]
+            self.precompute_seconds = None  # nothing trained now
+        else:
+            grid = dict(DEFAULT_GRID if grid is None else grid)
+            runs, points, self.precompute_seconds = precompute(grid)
         super().__init__(grid=grid, runs=runs, points=points, **kwargs)
         self.observe(self._update_key, names=["optimizer", "learning_rate", "decay", "momentum"])
         self._update_key()
@@ -239,6 +215,12 @@ class OptimizerExplorer(anywidget.AnyWidget):
 
     def payload_bytes(self):
         """Roughly what the stored runs add to a page (their JSON size)."""
-        import json
-
         return len(json.dumps({"grid": self.grid, "runs": self.runs, "points": self.points}))
+
+
+def store_default_runs():
+    """Train the default grid and write it to ``STORED_RUNS`` (run when the engine changes)."""
+    runs, points, seconds = precompute(DEFAULT_GRID)
+    stored = {"grid": DEFAULT_GRID, "runs": runs, "points": points}
+    STORED_RUNS.write_text(json.dumps(stored, separators=(",", ":")) + "\n")
+    print(f"trained {len(runs)} runs in {seconds:.1f} s; wrote {STORED_RUNS}")
