@@ -174,3 +174,38 @@ def regularized_layer(layer):
             "regularization_loss(layer) needs a DenseLayer (weights and regularizer strengths), "
             f"got {type(layer).__name__}"
         )
+
+
+def targets_like(y_true, y_pred, name="targets"):
+    """Targets ``y_true`` as a numeric array shaped exactly like the predictions ``y_pred``.
+
+    For one output that is ``(n_samples, 1)``: labels of shape ``(n_samples,)`` are refused,
+    because NumPy would broadcast them against ``(n_samples, 1)`` into an
+    ``(n_samples, n_samples)`` array and a loss that is silently wrong. Integer targets keep
+    their dtype (as in the NNFS book); True/False become numbers of the predictions' dtype.
+    """
+    y_true = np.asarray(y_true)
+    if y_true.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be numbers, got an array of dtype {y_true.dtype}")
+    if y_true.dtype.kind == "b":
+        y_true = y_true.astype(y_pred.dtype)
+    if y_true.shape != y_pred.shape:
+        advice = ""
+        if y_true.ndim == 1 and y_pred.shape == (len(y_true), 1):
+            advice = " (make them a column with y.reshape(-1, 1))"
+        raise ValueError(
+            f"{name} must have the shape of the predictions, {y_pred.shape}, "
+            f"got {y_true.shape}{advice}"
+        )
+    if y_true.dtype.kind == "f":
+        refuse_nan(y_true, name)
+    return y_true
+
+
+def binary_labels(y_true, y_pred):
+    """Labels for a binary loss: shaped like ``y_pred`` (``targets_like``), every value 0 or 1."""
+    y_true = targets_like(y_true, y_pred, "binary labels")
+    if not np.all((y_true == 0) | (y_true == 1)):
+        others = np.unique(y_true[(y_true != 0) & (y_true != 1)])
+        raise ValueError(f"binary labels must be 0 or 1, got also {others[:5].tolist()}")
+    return y_true

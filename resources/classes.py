@@ -26,12 +26,14 @@ import numpy as np
 from resources.checks import (
     as_batch,
     as_gradient,
+    binary_labels,
     check_dense_parameters,
     class_indices,
     hyperparameter,
     positive_int,
     probabilities,
     regularized_layer,
+    targets_like,
     trainable_layer,
 )
 
@@ -40,9 +42,14 @@ __all__ = [
     "ReLU",
     "Dropout",
     "SoftMax",
+    "Sigmoid",
+    "Linear",
     "Loss",
     "CategoricalCrossEntropy",
     "SoftMaxCategoricalCrossEntropy",
+    "BinaryCrossEntropy",
+    "MeanSquaredError",
+    "MeanAbsoluteError",
     "SGD",
     "AdaGrad",
     "RMSProp",
@@ -185,6 +192,50 @@ class SoftMax:
         self.dinputs = s * (dvalues - np.sum(dvalues * s, axis=1, keepdims=True))
 
 
+class Sigmoid:
+    """The logistic function, element by element: ``output = 1 / (1 + exp(-inputs))``.
+
+    Each output lies in (0, 1): the probability of class 1 in a binary classifier (chapter 16).
+    Shapes: ``inputs`` and ``output`` are both (n_samples, n_outputs).
+    """
+
+    # exp(-z) overflows float32 for z below about -88 (float64 below -709). There the output
+    # is 0 to within 1e-38 anyway, so inputs are clipped to [-LIMIT, LIMIT] first.
+    LIMIT = 88
+
+    def __init__(self):
+        self.output = None
+
+    def forward(self, inputs):
+        self.inputs = as_batch(inputs, "Sigmoid inputs")
+        z = np.clip(self.inputs, -self.LIMIT, self.LIMIT)
+        self.output = 1 / (1 + np.exp(-z))
+
+    def backward(self, dvalues):
+        dvalues = as_gradient(dvalues, self.output, "Sigmoid")
+        # d sigmoid(z) / dz = sigmoid(z) * (1 - sigmoid(z)), from the stored output.
+        self.dinputs = dvalues * (1 - self.output) * self.output
+
+
+class Linear:
+    """The identity, ``output = inputs``: the output activation of a regression (chapter 17).
+
+    Shapes: ``inputs`` and ``output`` are both (n_samples, n_outputs).
+    """
+
+    def __init__(self):
+        self.output = None
+
+    def forward(self, inputs):
+        self.inputs = as_batch(inputs, "Linear inputs")
+        self.output = self.inputs
+
+    def backward(self, dvalues):
+        dvalues = as_gradient(dvalues, self.output, "Linear")
+        # The derivative of the identity is 1: the gradient passes through unchanged.
+        self.dinputs = dvalues.copy()
+
+
 # ---------------------------------------------------------------------------
 # Losses
 # ---------------------------------------------------------------------------
@@ -237,6 +288,80 @@ class CategoricalCrossEntropy(Loss):
         y_true_one_hot = np.eye(n_classes, dtype=dvalues.dtype)[labels]
         # d(-log p_k)/dp = -y/p; dividing by n makes it the gradient of the mean loss.
         self.dinputs = -y_true_one_hot / np.clip(dvalues, self.CLIP, None) / n_samples
+
+
+class BinaryCrossEntropy(Loss):
+    """Binary cross-entropy ``-(y log p + (1 - y) log(1 - p))``, averaged over the outputs.
+
+    Each output is an independent yes/no probability ``p`` (a sigmoid's), each label ``y`` is
+    0 or 1. Shapes: ``y_pred`` and ``y_true`` both (n_samples, n_outputs), so (n_samples, 1)
+    for one output; the per-sample losses are (n_samples,).
+    """
+
+    CLIP = 1e-7
+
+    def forward(self, y_pred, y_true):
+        y_pred = probabilities(y_pred)
+        y_true = binary_labels(y_true, y_pred)
+        # Clipping keeps both logs finite when a probability is exactly 0 or 1.
+        y_pred_clipped = np.clip(y_pred, self.CLIP, 1 - self.CLIP)
+        sample_losses = -(
+            y_true * np.log(y_pred_clipped) + (1 - y_true) * np.log(1 - y_pred_clipped)
+        )
+        return np.mean(sample_losses, axis=-1)
+
+    def backward(self, dvalues, y_true):
+        dvalues = probabilities(dvalues)
+        y_true = binary_labels(y_true, dvalues)
+        n_samples, n_outputs = dvalues.shape
+        clipped_dvalues = np.clip(dvalues, self.CLIP, 1 - self.CLIP)
+        # dL/dp = -(y / p - (1 - y) / (1 - p)), averaged over outputs, then over samples.
+        self.dinputs = (
+            -(y_true / clipped_dvalues - (1 - y_true) / (1 - clipped_dvalues))
+            / n_outputs
+            / n_samples
+        )
+
+
+class MeanSquaredError(Loss):
+    """Squared error ``(y - y_hat)**2``, averaged over the outputs (the L2 loss, chapter 17).
+
+    Shapes: ``y_pred`` and ``y_true`` both (n_samples, n_outputs); the per-sample losses are
+    (n_samples,).
+    """
+
+    def forward(self, y_pred, y_true):
+        y_pred = as_batch(y_pred, "predictions")
+        y_true = targets_like(y_true, y_pred)
+        return np.mean((y_true - y_pred) ** 2, axis=-1)
+
+    def backward(self, dvalues, y_true):
+        dvalues = as_batch(dvalues, "predictions")
+        y_true = targets_like(y_true, dvalues)
+        n_samples, n_outputs = dvalues.shape
+        # d(y - y_hat)**2 / d y_hat = -2 (y - y_hat), averaged over outputs, then over samples.
+        self.dinputs = -2 * (y_true - dvalues) / n_outputs / n_samples
+
+
+class MeanAbsoluteError(Loss):
+    """Absolute error ``|y - y_hat|``, averaged over the outputs (the L1 loss, chapter 17).
+
+    Shapes: ``y_pred`` and ``y_true`` both (n_samples, n_outputs); the per-sample losses are
+    (n_samples,).
+    """
+
+    def forward(self, y_pred, y_true):
+        y_pred = as_batch(y_pred, "predictions")
+        y_true = targets_like(y_true, y_pred)
+        return np.mean(np.abs(y_true - y_pred), axis=-1)
+
+    def backward(self, dvalues, y_true):
+        dvalues = as_batch(dvalues, "predictions")
+        y_true = targets_like(y_true, dvalues)
+        n_samples, n_outputs = dvalues.shape
+        # d|y - y_hat| / d y_hat = -sign(y - y_hat) (0 where y_hat = y, as np.sign(0) is 0),
+        # averaged over outputs, then over samples. The NNFS book drops the minus sign.
+        self.dinputs = -np.sign(y_true - dvalues) / n_outputs / n_samples
 
 
 class SoftMaxCategoricalCrossEntropy:
