@@ -1,0 +1,125 @@
+"""Chapter 18, the model object: what the executed chapter printed, checked.
+
+The hand-written loops, the chapter's own SmallModel and the shared Model must print the same
+lines and give equal loss curves; the epoch-0 lines and learning rates are the plan's (chapters
+14, 15 and 16); the mini-batch runs must make the number of updates that arithmetic says.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from nnfs.datasets import spiral_data
+
+from tests.notebooks import numbers_in, output_of
+
+
+@pytest.fixture(scope="module")
+def ch18(executed):
+    return executed("18_model_object")
+
+
+def lines_of(nb, tag):
+    return output_of(nb, tag).splitlines()
+
+
+def test_chapter_14s_loop_starts_with_the_plans_line(ch18):
+    lines = lines_of(ch18, "out-ch14-by-hand")
+    assert lines[0] == (
+        "epoch: 0, acc: 0.360, loss: 1.099 (data_loss: 1.099, reg_loss: 0.000), lr: 0.02"
+    )
+    assert [numbers_in(line)[0] for line in lines] == [0, 200, 400, 600, 800, 1000]
+    for line in lines[1:]:
+        epoch, *_, lr = numbers_in(line)
+        # the rate the epoch started with: lr0 / (1 + decay * (epoch - 1)) after epoch updates
+        assert lr == pytest.approx(0.02 / (1 + 5e-7 * (epoch - 1)), rel=1e-12)
+
+
+def test_the_small_model_and_the_shared_model_print_the_hand_written_lines(ch18):
+    by_hand = output_of(ch18, "out-ch14-by-hand")
+    assert output_of(ch18, "out-ch14-small") == by_hand
+    assert output_of(ch18, "out-ch14-model") == by_hand
+
+
+def test_the_loss_curves_are_equal(ch18):
+    assert numbers_in(output_of(ch18, "out-ch14-small-difference")) == [1001, 0.0]
+    lines = lines_of(ch18, "out-ch14-model-check")
+    assert numbers_in(lines[0])[0] <= 1e-6  # equal to float tolerance (here: exactly)
+    assert lines[1] == "lr at epoch 100: 0.019999010049002574"  # the plan's value
+
+
+def test_chapter_14_validation_after_1001_epochs(ch18):
+    accuracy, loss = numbers_in(lines_of(ch18, "out-ch14-model-check")[2])
+    assert 0.70 <= accuracy <= 0.90  # chapter 14's 10001 epochs reach about 0.84
+    assert 0.2 < loss < 0.8
+
+
+def test_chapter_15_through_the_model(ch18):
+    lines = lines_of(ch18, "out-ch15")
+    assert lines[0] == (
+        "epoch: 0, acc: 0.324, loss: 1.099 (data_loss: 1.099, reg_loss: 0.000), lr: 0.05"
+    )
+    assert lines[1].startswith("epoch: 100, ")
+    assert lines[1].endswith("lr: 0.04975371909050202")  # the plan's value
+    assert numbers_in(lines[2])[0] <= 1e-6
+
+
+def test_dropout_is_off_when_predicting(ch18):
+    assert lines_of(ch18, "out-ch15-dropout-off") == [
+        "two predictions of the same points are equal: True",
+        "a training-mode pass gives other outputs: True",
+    ]
+
+
+def test_chapter_16_through_the_model(ch18):
+    lines = lines_of(ch18, "out-ch16")
+    assert lines[0] == (
+        "epoch: 0, acc: 0.500, loss: 0.693 (data_loss: 0.693, reg_loss: 0.000), lr: 0.001"
+    )
+    epoch, *_, lr = numbers_in(lines[2])
+    assert epoch == 1000 and lr == pytest.approx(0.001 / (1 + 5e-7 * 999), rel=1e-12)
+    assert numbers_in(lines[3])[0] <= 1e-6
+    assert lines[4] == "lr at epoch 100: 0.0009999505024501287"  # the plan's value
+
+
+def test_mini_batches_make_ceil_n_over_b_updates_per_epoch_and_learn_faster(ch18):
+    rows = [numbers_in(line) for line in lines_of(ch18, "out-mini-batches")]
+    (full_updates, full_acc, full_loss) = rows[0][-3:]
+    (b256, updates_256, acc_256, loss_256), (b32, updates_32, acc_32, loss_32) = rows[1:]
+    assert full_updates == 20
+    assert (b256, updates_256) == (256, 20 * math.ceil(3000 / 256))
+    assert (b32, updates_32) == (32, 20 * math.ceil(3000 / 32))
+    assert loss_32 < loss_256 < full_loss  # per epoch, smaller batches get further
+    assert acc_32 > full_acc
+
+
+def test_exercise_3_statement_c_holds_for_spiral_data():
+    """Batches of 32 cut in order from spiral_data(1000, 3) hold one class, but two."""
+    _, y = spiral_data(samples=1000, classes=3)
+    batches = [y[start : start + 32] for start in range(0, len(y), 32)]
+    mixed = [i for i, batch in enumerate(batches) if len(np.unique(batch)) > 1]
+    assert len(batches) == 94 and len(mixed) == 2
+
+
+def test_exercise_1_and_2_solutions_are_what_the_model_does():
+    from resources.classes import (
+        Adam,
+        CategoricalAccuracy,
+        CategoricalCrossEntropy,
+        DenseLayer,
+        Dropout,
+        Model,
+        ReLU,
+        SoftMax,
+    )
+
+    X, y = spiral_data(samples=1000, classes=3)
+    model = Model()
+    for layer in (DenseLayer(2, 8), ReLU(), Dropout(0.1), DenseLayer(8, 3), SoftMax()):
+        model.add(layer)
+    model.set(loss=CategoricalCrossEntropy(), optimizer=Adam(), accuracy=CategoricalAccuracy())
+    model.finalize()
+    model.train(X, y, epochs=5, batch_size=128, print_every=None, seed=0)
+    assert model.optimizer.iterations == 5 * 24  # exercise 1's solution
+    positions = [i for i, layer in enumerate(model.layers) if layer in model.trainable_layers]
+    assert positions == [0, 3]  # exercise 2's solution
