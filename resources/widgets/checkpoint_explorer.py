@@ -15,7 +15,8 @@ import anywidget
 import numpy as np
 import traitlets
 
-from resources.classes import DenseLayer, ReLU, SoftMaxCategoricalCrossEntropy
+from resources.classes import ReLU, SoftMaxCategoricalCrossEntropy
+from resources.training import dense_layer
 from resources.widgets.prelude import css, esm
 
 
@@ -119,11 +120,8 @@ class CheckpointExplorer(anywidget.AnyWidget):
 
     def _network(self, index):
         p = self.checkpoints[index]
-        state = np.random.get_state()  # building layers must not disturb the reader's seed
-        dense1, dense2 = DenseLayer(2, len(p["b1"])), DenseLayer(len(p["b1"]), 3)
-        np.random.set_state(state)
-        dense1.weights, dense1.biases = np.array(p["w1"]), np.array([p["b1"]])
-        dense2.weights, dense2.biases = np.array(p["w2"]), np.array([p["b2"]])
+        dense1 = dense_layer(np.array(p["w1"]), np.array([p["b1"]]))
+        dense2 = dense_layer(np.array(p["w2"]), np.array([p["b2"]]))
         return dense1, ReLU(), dense2, SoftMaxCategoricalCrossEntropy()
 
     def predict(self, points, index=None):

@@ -20,7 +20,8 @@ import ipywidgets as widgets
 import numpy as np
 import traitlets
 
-from resources.classes import SGD, DenseLayer, ReLU
+from resources.classes import SGD, ReLU
+from resources.training import dense_layer
 from resources.widgets.prelude import css, esm
 
 X = (1.0, -2.0, 3.0)
@@ -54,12 +55,8 @@ class NeuronGraph(anywidget.AnyWidget):
 
 def _layer_with(weights, bias):
     """A ``DenseLayer(3, 1)`` holding these parameters, leaving NumPy's random state untouched."""
-    state = np.random.get_state()
-    layer = DenseLayer(3, 1)
-    np.random.set_state(state)
-    layer.weights = np.array(weights, dtype=np.float64).reshape(3, 1)
-    layer.biases = np.array([[bias]], dtype=np.float64)
-    return layer
+    weights = np.array(weights, dtype=np.float64).reshape(3, 1)
+    return dense_layer(weights, np.array([[bias]], dtype=np.float64))
 
 
 class NeuronExplorer(widgets.VBox):

@@ -15,7 +15,8 @@ import anywidget
 import numpy as np
 import traitlets
 
-from resources.classes import DenseLayer, ReLU
+from resources.classes import ReLU
+from resources.training import dense_layer
 from resources.widgets.prelude import css, esm
 
 __all__ = ["ReluPiecesExplorer", "preset_params", "sample_grid", "plot_grid"]
@@ -84,13 +85,10 @@ class ReluPiecesExplorer(anywidget.AnyWidget):
         if not 1 <= n_hidden <= 16:
             raise ValueError(f"n_hidden must lie in 1..16 (one button each), got {n_hidden}")
         self.n_hidden = int(n_hidden)
-        # The engine's layers draw random starting weights; keep the reader's random stream
-        # untouched, since the explorer overwrites every parameter anyway.
-        state = np.random.get_state()
-        self._hidden = DenseLayer(1, self.n_hidden)
+        # The explorer sets every parameter itself (the reader's random stream stays untouched).
+        self._hidden = dense_layer(np.zeros((1, self.n_hidden)), np.zeros((1, self.n_hidden)))
         self._relu = ReLU()
-        self._output_layer = DenseLayer(self.n_hidden, 1)
-        np.random.set_state(state)
+        self._output_layer = dense_layer(np.zeros((self.n_hidden, 1)), np.zeros((1, 1)))
         super().__init__(**{**preset_params(preset, self.n_hidden), **kwargs})
 
     # -- validation of the synced traits ------------------------------------------------------
