@@ -453,3 +453,98 @@ def test_dropout_is_off_in_evaluate_and_predict():
     # in training the masks do change the output
     model.forward(X, training=True)
     assert not np.array_equal(model.layers[-1].output, first)
+
+
+# -- regression and binary outputs ----------------------------------------------------------
+
+
+def test_a_regression_run_equals_chapter_17s_loop():
+    from nnfs.datasets import sine_data
+
+    from resources.classes import Linear, MeanSquaredError
+
+    nnfs.init()
+    X, y = sine_data()
+    dense1, activation1 = DenseLayer(1, 64, weight_scale=0.1), ReLU()
+    dense2, activation2 = DenseLayer(64, 64, weight_scale=0.1), ReLU()
+    dense3, activation3 = DenseLayer(64, 1, weight_scale=0.1), Linear()
+    loss_function = MeanSquaredError()
+    optimizer = Adam(learning_rate=0.005, decay=1e-3)
+    precision = np.std(y) / 250
+    losses, accuracies = [], []
+    for _ in range(30):
+        dense1.forward(X)
+        activation1.forward(dense1.output)
+        dense2.forward(activation1.output)
+        activation2.forward(dense2.output)
+        dense3.forward(activation2.output)
+        activation3.forward(dense3.output)
+        losses.append(loss_function.calculate(activation3.output, y))
+        accuracies.append(np.mean(np.absolute(activation3.output - y) < precision))
+        loss_function.backward(activation3.output, y)
+        activation3.backward(loss_function.dinputs)
+        dense3.backward(activation3.dinputs)
+        activation2.backward(dense3.dinputs)
+        dense2.backward(activation2.dinputs)
+        activation1.backward(dense2.dinputs)
+        dense1.backward(activation1.dinputs)
+        optimizer.pre_update_params()
+        for layer in (dense1, dense2, dense3):
+            optimizer.update_params(layer)
+        optimizer.post_update_params()
+
+    nnfs.init()
+    X, y = sine_data()
+    model = Model()
+    model.add(DenseLayer(1, 64, weight_scale=0.1))
+    model.add(ReLU())
+    model.add(DenseLayer(64, 64, weight_scale=0.1))
+    model.add(ReLU())
+    model.add(DenseLayer(64, 1, weight_scale=0.1))
+    model.add(Linear())
+    model.set(
+        loss=MeanSquaredError(),
+        optimizer=Adam(learning_rate=0.005, decay=1e-3),
+        accuracy=RegressionAccuracy(),
+    )
+    model.finalize()
+    history = model.train(X, y, epochs=30, print_every=None)
+    assert model.softmax_classifier_output is None
+    assert model.accuracy.precision == pytest.approx(precision)
+    np.testing.assert_array_equal(history["loss"], losses)
+    np.testing.assert_array_equal(history["accuracy"], accuracies)
+    np.testing.assert_array_equal(model.layers[4].weights, dense3.weights)
+
+
+def test_a_binary_classifier_trains_evaluates_and_predicts():
+    from resources.classes import BinaryCrossEntropy, Sigmoid
+
+    X, y = spiral_data(samples=50, classes=2)
+    y = y.reshape(-1, 1)
+    model = Model()
+    model.add(DenseLayer(2, 16))
+    model.add(ReLU())
+    model.add(DenseLayer(16, 1))
+    model.add(Sigmoid())
+    model.set(loss=BinaryCrossEntropy(), optimizer=Adam(0.01), accuracy=CategoricalAccuracy())
+    model.finalize()
+    model.train(X, y, epochs=50, batch_size=25, print_every=None, seed=0)
+    probabilities = model.predict(X)
+    assert probabilities.shape == (100, 1)
+    loss, accuracy = model.evaluate(X, y, batch_size=30)
+    assert accuracy == np.mean((probabilities > 0.5) == y)
+    assert loss == pytest.approx(BinaryCrossEntropy().calculate(probabilities, y), rel=1e-6)
+
+
+def test_progress_bar_counts_the_epochs():
+    pytest.importorskip("ipywidgets")
+    X, y = spiral_data(samples=10, classes=3)
+    model = spiral_model()
+    model.train(X, y, epochs=7, print_every=None, progress=True)
+    # the bar is rebuilt on each call; the last one must have reached the end
+    from resources.model import _ProgressBar
+
+    bar = _ProgressBar(3)
+    for done in (1, 2, 3):
+        bar.update(done, {"accuracy": 0.5, "loss": 1.0})
+    assert bar.bar.value == 3 and bar.label.value == "acc 0.500, loss 1.000"

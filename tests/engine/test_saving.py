@@ -380,3 +380,38 @@ def test_bad_json_and_other_versions(saved):
     rewrite(saved, lambda a: a.update(version=1, format="something else"))
     with pytest.raises(ValueError, match="is not a nn-from-scratch model file"):
         Model.load(saved)
+
+
+def test_regression_and_binary_models_round_trip(tmp_path):
+    from resources.classes import (
+        BinaryCrossEntropy,
+        Linear,
+        MeanAbsoluteError,
+        RegressionAccuracy,
+        Sigmoid,
+    )
+
+    np.random.seed(0)
+    X = np.random.uniform(-1, 1, size=(40, 2))
+    regression = Model()
+    for layer in (DenseLayer(2, 8, weight_scale=0.1), ReLU(), DenseLayer(8, 1), Linear()):
+        regression.add(layer)
+    regression.set(loss=MeanAbsoluteError(), optimizer=Adam(0.01), accuracy=RegressionAccuracy())
+    regression.finalize()
+    targets = X[:, :1] * X[:, 1:]
+    regression.train(X, targets, epochs=5, print_every=None)
+    regression.save(tmp_path / "regression.npz")
+    loaded = Model.load(tmp_path / "regression.npz")
+    assert isinstance(loaded.loss, MeanAbsoluteError)
+    assert loaded.accuracy.precision == regression.accuracy.precision  # kept, not re-derived
+    assert loaded.evaluate(X, targets) == regression.evaluate(X, targets)
+
+    binary = Model()
+    for layer in (DenseLayer(2, 4), ReLU(), DenseLayer(4, 1), Sigmoid()):
+        binary.add(layer)
+    binary.set(loss=BinaryCrossEntropy(), optimizer=SGD(0.1), accuracy=CategoricalAccuracy())
+    binary.finalize()
+    binary.save(tmp_path / "binary.npz")
+    loaded = Model.load(tmp_path / "binary.npz")
+    assert isinstance(loaded.layers[-1], Sigmoid) and loaded.softmax_classifier_output is None
+    np.testing.assert_array_equal(loaded.predict(X), binary.predict(X))
