@@ -400,3 +400,94 @@ def test_dense_layer_and_relu_with_huge_inputs_stay_finite():
     layer.backward(relu.dinputs)
     for array in (layer.output, layer.dweights, layer.dbiases, layer.dinputs):
         assert np.all(np.isfinite(array))
+
+
+# ---------------------------------------------------------------------------
+# A whole network, the softmax Jacobian, labels and gradients of every kind
+# ---------------------------------------------------------------------------
+
+
+def numerical_gradient_in_place(f, array, h=H):
+    """Central differences of ``f()`` with respect to ``array``, nudged in place."""
+    grad = np.zeros_like(array)
+    for index in np.ndindex(array.shape):
+        saved = array[index]
+        array[index] = saved + h
+        up = f()
+        array[index] = saved - h
+        down = f()
+        array[index] = saved
+        grad[index] = (up - down) / (2 * h)
+    return grad
+
+
+def test_whole_network_gradients_match_numerical_ones():
+    # float64 data, so that central differences are accurate.
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(12, 2))
+    y = rng.integers(0, 3, size=12)
+    dense1, activation1, dense2 = DenseLayer(2, 5), ReLU(), DenseLayer(5, 3)
+    dense1.weights = rng.normal(size=(2, 5))
+    dense1.biases = rng.normal(size=(1, 5))
+    dense2.weights = rng.normal(size=(5, 3))
+    loss_activation = SoftMaxCategoricalCrossEntropy()
+
+    def loss():
+        dense1.forward(X)
+        activation1.forward(dense1.output)
+        dense2.forward(activation1.output)
+        return loss_activation.forward(dense2.output, y)
+
+    loss()
+    loss_activation.backward(loss_activation.output, y)
+    dense2.backward(loss_activation.dinputs)
+    activation1.backward(dense2.dinputs)
+    dense1.backward(activation1.dinputs)
+    analytic = [dense1.dweights, dense1.dbiases, dense2.dweights, dense2.dbiases]
+    params = [dense1.weights, dense1.biases, dense2.weights, dense2.biases]
+    for got, param in zip(analytic, params, strict=True):
+        np.testing.assert_allclose(
+            got, numerical_gradient_in_place(loss, param), rtol=1e-5, atol=1e-8
+        )
+
+
+def test_softmax_backward_matches_jacobian():
+    rng = np.random.default_rng(2)
+    scores, dvalues = rng.normal(size=(4, 5)), rng.normal(size=(4, 5))
+    softmax = SoftMax()
+    softmax.forward(scores)
+    softmax.backward(dvalues)
+    for s, d, got in zip(softmax.output, dvalues, softmax.dinputs, strict=True):
+        jacobian = np.diag(s) - np.outer(s, s)
+        np.testing.assert_allclose(got, jacobian @ d, rtol=1e-12, atol=1e-15)
+
+
+def test_relu_backward_gives_plain_zeros():
+    relu = ReLU()
+    relu.forward(np.array([[1.0, -2.0, 0.0, 3.0]]))
+    relu.backward(np.array([[-5.0, -5.0, -5.0, -5.0]]))
+    np.testing.assert_array_equal(relu.dinputs, [[-5.0, 0.0, 0.0, -5.0]])
+    assert not np.signbit(relu.dinputs[0, 1:3]).any(), "masked gradients must be +0.0, not -0.0"
+
+
+def test_one_hot_and_sparse_labels_agree():
+    scores = np.array([[1.0, 2.0, 0.5], [0.1, 0.2, 3.0]])
+    a, b = SoftMaxCategoricalCrossEntropy(), SoftMaxCategoricalCrossEntropy()
+    assert a.forward(scores, np.array([1, 2])) == b.forward(scores, np.eye(3)[[1, 2]])
+    a.backward(a.output, np.array([1, 2]))
+    b.backward(b.output, np.eye(3)[[1, 2]])
+    np.testing.assert_array_equal(a.dinputs, b.dinputs)
+
+
+def test_relu_backward_keeps_integer_gradients():
+    relu = ReLU()
+    relu.forward([[1, 2, -3, -4], [2, -7, -1, 3], [-1, 2, 5, -1]])
+    relu.backward(np.arange(1, 13).reshape(3, 4))
+    np.testing.assert_array_equal(relu.dinputs, [[1, 2, 0, 0], [5, 0, 0, 8], [0, 10, 11, 0]])
+
+
+def test_boolean_labels_are_classes_not_a_mask():
+    scores = np.array([[1.0, 2.0], [3.0, 1.0]])
+    by_bool = SoftMaxCategoricalCrossEntropy().forward(scores, np.array([True, False]))
+    by_int = SoftMaxCategoricalCrossEntropy().forward(scores, np.array([1, 0]))
+    assert by_bool == by_int
