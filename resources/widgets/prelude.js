@@ -246,7 +246,9 @@ export function slider(options) {
     onInput(value);
   }
 
-  input.addEventListener("input", () => change(fromPosition(Number(input.value))));
+  // A drag lands on the grid of steps (typing in the number box gives any value).
+  const snap = (position) => (values ? position : Number((Math.round(position / step) * step).toFixed(digits)));
+  input.addEventListener("input", () => change(fromPosition(snap(Number(input.value)))));
   input.addEventListener("keydown", (event) => {
     const moves = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: 10, PageDown: -10 };
     let position;
