@@ -3,7 +3,9 @@
 from resources.widgets.augmentation_explorer import AugmentationExplorer as AugmentationExplorer
 from resources.widgets.checkpoint_explorer import CheckpointExplorer as CheckpointExplorer
 from resources.widgets.drawing_pad import DrawingPad as DrawingPad
+from resources.widgets.fit_explorer import FitExplorer as FitExplorer
 from resources.widgets.neuron_explorer import NeuronExplorer as NeuronExplorer
 from resources.widgets.optimizer_explorer import OptimizerExplorer as OptimizerExplorer
 from resources.widgets.relu_pieces import ReluPiecesExplorer as ReluPiecesExplorer
 from resources.widgets.tangent_explorer import TangentExplorer as TangentExplorer
+from resources.widgets.threshold_explorer import ThresholdExplorer as ThresholdExplorer

@@ -1,0 +1,191 @@
+"""Chapter 16 (binary logistic regression): the numbers the page shows, from the executed notebook.
+
+Published facts (book plan, "Facts for chapters 14-22"): the two-class spiral run starts
+``epoch: 0, acc: 0.500, loss: 0.693 (data_loss: 0.693, reg_loss: 0.000), lr: 0.001`` and prints
+the learning rates 0.0009999505024501287 at epoch 100 and 0.0009950253706593885 at epoch 10000;
+it ends near train accuracy 0.945-0.965 and validation accuracy 0.92-0.945 (thresholds: long
+float32 runs differ between CPUs, so the bounds are a little wider). The hand-computed values
+are recomputed here from the chapter's inputs.
+"""
+
+import re
+
+import numpy as np
+import pytest
+
+from resources.exercises import sealed
+from tests.notebooks import numbers_in, output_of, tagged_cells
+
+NAME = "16_binary_logistic_regression"
+LINE = re.compile(
+    r"^epoch: (\d+), acc: ([\d.]+), loss: ([\d.]+) \(data_loss: ([\d.]+), "
+    r"reg_loss: ([\d.]+)\), lr: (\S+)$",
+    re.M,
+)
+
+
+@pytest.fixture(scope="module")
+def chapter(executed):
+    return executed(NAME)
+
+
+def run_lines(nb):
+    return [tuple(float(v) for v in match) for match in LINE.findall(output_of(nb, "out-run"))]
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))
+
+
+def test_sigmoid_values_and_derivative(chapter):
+    values = numbers_in(output_of(chapter, "out-sigmoid-values"))
+    z, s = values[:5], values[5:]
+    assert z == [-4, -1, 0, 1, 4]
+    np.testing.assert_allclose(s, sigmoid(z), atol=5e-5)
+    derivative = numbers_in(output_of(chapter, "out-sigmoid-derivative"))
+    analytical, numerical, largest = derivative[:5], derivative[5:10], derivative[10]
+    np.testing.assert_allclose(analytical, sigmoid(z) * (1 - sigmoid(z)), atol=5e-7)
+    np.testing.assert_allclose(numerical, analytical, atol=1e-6)
+    assert largest < 1e-8
+
+
+def test_engine_sigmoid_is_finite_at_plus_minus_1000(chapter):
+    text = output_of(chapter, "out-sigmoid-engine")
+    engine = numbers_in(text.split("by hand")[0])  # the array may wrap over two lines
+    assert len(engine) == 5 and all(np.isfinite(engine))
+    assert 0 < engine[0] < 1e-37 and engine[2] == 0.5 and engine[4] == 1.0
+    assert "agrees" in text
+
+
+def test_binary_cross_entropy_by_hand(chapter):
+    p, y = np.array([0.9, 0.2, 0.6]), np.array([1, 0, 0])
+    expected = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+    values = numbers_in(output_of(chapter, "out-bce-by-hand"))
+    np.testing.assert_allclose(values[:3], expected, atol=5e-5)
+    assert values[3] == pytest.approx(expected.mean(), abs=5e-5)
+    gradient = -(y / p - (1 - y) / (1 - p)) / 3
+    rows = [numbers_in(line) for line in output_of(chapter, "out-bce-gradient").splitlines()]
+    for row in rows[:3]:  # by hand, numerical, engine
+        np.testing.assert_allclose(row, gradient, atol=5e-7)
+    assert rows[3][0] == pytest.approx(expected.mean(), abs=5e-5)
+
+
+def test_the_shape_trap_is_shown_and_refused(chapter):
+    text = output_of(chapter, "out-shape-trap")
+    shape_n, shape_m, wrong, right = numbers_in(text.splitlines()[0])
+    assert (shape_n, shape_m) == (3, 3)
+    p, y = np.array([[0.9], [0.2], [0.6]]), np.array([1, 0, 0])
+    assert wrong == pytest.approx(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))), abs=5e-5)
+    assert right == pytest.approx(0.4149, abs=5e-5) and abs(wrong - right) > 0.1
+    assert "reshape(-1, 1)" in text and "(3, 1)" in text
+
+
+def test_the_combined_gradient_matches_the_chain_and_the_numbers(chapter):
+    chain_vs_shortcut, chain_vs_numerical = numbers_in(output_of(chapter, "out-combined"))
+    assert chain_vs_shortcut < 1e-12
+    assert chain_vs_numerical < 1e-7
+
+
+def test_saturation_loses_the_chain_gradient(chapter):
+    (z5, chain5, short5), (z20, chain20, short20) = [
+        numbers_in(line) for line in output_of(chapter, "out-saturation").splitlines()
+    ]
+    assert (z5, z20) == (5, 20)
+    assert chain5 == pytest.approx(short5, abs=1e-4) == pytest.approx(sigmoid(5), abs=1e-4)
+    # The chain divides by the clipped 1 - p (1e-7) and multiplies by sigma'(20).
+    expected = sigmoid(20) * (1 - sigmoid(20)) / 1e-7
+    assert chain20 == pytest.approx(expected, abs=1e-4)
+    assert short20 == 1.0 and chain20 < 0.05
+
+
+def test_the_run_starts_at_the_published_line(chapter):
+    first = output_of(chapter, "out-run").splitlines()[0]
+    assert first == (
+        "epoch: 0, acc: 0.500, loss: 0.693 (data_loss: 0.693, reg_loss: 0.000), lr: 0.001"
+    )
+
+
+def test_published_learning_rates_and_the_schedule(chapter):
+    lines = run_lines(chapter)
+    epochs = [int(line[0]) for line in lines]
+    assert epochs == [0, 100, *range(1000, 10_001, 1000)]
+    by_epoch = {int(line[0]): line[5] for line in lines}
+    assert by_epoch[100] == 0.0009999505024501287
+    assert by_epoch[10_000] == 0.0009950253706593885
+    for epoch, accuracy, loss, data_loss, reg_loss, lr in lines:
+        assert 0 <= accuracy <= 1
+        assert loss == pytest.approx(data_loss + reg_loss, abs=1.5e-3)  # rounded to 3 decimals
+        expected = 0.001 if epoch == 0 else 0.001 / (1 + 5e-7 * (epoch - 1))
+        assert lr == pytest.approx(expected, rel=1e-15)
+
+
+def test_the_network_learns_both_spirals(chapter):
+    lines = run_lines(chapter)
+    final_accuracy, final_loss = lines[-1][1], lines[-1][2]
+    assert 0.935 <= final_accuracy <= 0.975  # the plan: 0.945-0.965
+    assert final_loss < 0.35 and final_loss < lines[0][2] / 2
+    assert lines[-1][4] > 0.01  # the L2 penalty is really there
+    val_accuracy, val_loss = numbers_in(output_of(chapter, "out-validation"))
+    assert 0.905 <= val_accuracy <= 0.955  # the plan: 0.92-0.945
+    assert val_loss < 0.4
+
+
+def test_the_threshold_table(chapter):
+    text = output_of(chapter, "out-thresholds")
+    rows = [numbers_in(line) for line in text.splitlines()]
+    at_half = rows[0][1]
+    assert rows[0][0] == 0.5
+    assert at_half == numbers_in(output_of(chapter, "out-validation"))[0]
+    best, best_t = rows[1]
+    assert best >= at_half and 0.05 <= best_t <= 0.95
+    (t_low, fn_low, fp_low), (t_high, fn_high, fp_high) = rows[2], rows[3]
+    assert (t_low, t_high) == (0.1, 0.9)
+    assert fn_low < fn_high and fp_low > fp_high  # a low threshold trades misses for alarms
+    assert fp_low + fn_low <= 200 and fp_high + fn_high <= 200
+
+
+def test_the_run_is_quick_enough_to_report(chapter):
+    (cell,) = [c for c in chapter.cells if "out-run" in c.get("metadata", {}).get("tags", [])]
+    assert "threadpool_limits" in cell.source  # the small products stay on one core
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_exercises_have_answer_check_and_solution(chapter, n):
+    assert len(tagged_cells(chapter, f"answer-{n}")) == 1
+    (check_cell,) = tagged_cells(chapter, f"check-{n}")
+    assert "remove-input" in check_cell.metadata["tags"]
+    text = "".join(o.get("text", "") for o in check_cell.outputs)
+    assert text.startswith(f"Exercise {n}: not answered yet.")
+    assert len(tagged_cells(chapter, f"solution-{n}")) == 1
+
+
+def test_the_solutions_pass_their_checks():
+    """Run each folded solution through its own check cell, in a namespace like the chapter's."""
+    import contextlib
+    import io
+    from pathlib import Path
+
+    import nbformat
+
+    from resources.classes import BinaryCrossEntropy
+    from resources.exercises import check, check_function, numerical_derivative
+
+    nb = nbformat.read(Path(__file__).parents[2] / "book" / f"{NAME}.ipynb", as_version=4)
+    namespace = {
+        "np": np,
+        "sigmoid": sigmoid,
+        "BinaryCrossEntropy": BinaryCrossEntropy,
+        "check": check,
+        "check_function": check_function,
+        "numerical_derivative": numerical_derivative,
+        "sealed": sealed,
+    }
+    for n in (1, 2, 3):
+        (solution,) = tagged_cells(nb, f"solution-{n}")
+        code = re.search(r"```python\n(.*?)```", solution.source, re.S).group(1)
+        exec(code, namespace)
+        (check_cell,) = tagged_cells(nb, f"check-{n}")
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            exec(check_cell.source, namespace)
+        assert printed.getvalue().startswith(f"Exercise {n}: correct!"), printed.getvalue()

@@ -1,0 +1,157 @@
+"""Chapter 17 (regression): the numbers the page shows, from the executed notebook.
+
+Published facts (book plan, "Facts for chapters 14-22"): the sine run with weights drawn as
+``0.1 * randn`` starts ``epoch: 0, acc: 0.003, loss: 0.496 (data_loss: 0.496, reg_loss: 0.000),
+lr: 0.005`` and prints the learning rates 0.004549590536851684 at epoch 100 and
+0.00045458678061641964 at epoch 10000; its regression accuracy ends near 0.98 (a threshold:
+long float32 runs differ between CPUs). Hand-computed values are recomputed here.
+"""
+
+import contextlib
+import io
+import re
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from resources.exercises import sealed
+from tests.notebooks import numbers_in, output_of, tagged_cells
+
+NAME = "17_regression"
+LINE = re.compile(
+    r"^epoch: (\d+), acc: ([\d.]+), loss: ([\d.]+) \(data_loss: ([\d.]+), "
+    r"reg_loss: ([\d.]+)\), lr: (\S+)$",
+    re.M,
+)
+Y_HAT = np.array([0.5, 1.5, -1.0])
+Y_TRUE = np.array([1.0, 1.0, 0.0])
+
+
+@pytest.fixture(scope="module")
+def chapter(executed):
+    return executed(NAME)
+
+
+def rows(nb, tag):
+    return [numbers_in(line) for line in output_of(nb, tag).splitlines() if numbers_in(line)]
+
+
+def test_linear_passes_values_and_gradients_through(chapter):
+    output, dinputs = rows(chapter, "out-linear")
+    assert output == [2.5, -0.75, 0.0] and dinputs == [0.1, 0.2, -0.3]
+
+
+def test_mean_squared_error_and_its_gradient(chapter):
+    (by_hand, engine), *gradients = rows(chapter, "out-mse")
+    expected = np.mean((Y_TRUE - Y_HAT) ** 2)
+    assert by_hand == pytest.approx(expected, abs=5e-5) and engine == by_hand
+    for gradient in gradients:  # by hand, numerical, engine
+        np.testing.assert_allclose(gradient, -2 * (Y_TRUE - Y_HAT) / 3, atol=5e-7)
+
+
+def test_mean_absolute_error_and_its_sign(chapter):
+    (loss,), *gradients = rows(chapter, "out-mae")
+    assert loss == pytest.approx(np.mean(np.abs(Y_TRUE - Y_HAT)), abs=5e-5)
+    for gradient in gradients[:3]:  # by hand, numerical, engine
+        np.testing.assert_allclose(gradient, -np.sign(Y_TRUE - Y_HAT) / 3, atol=5e-7)
+    np.testing.assert_allclose(gradients[3], np.sign(Y_TRUE - Y_HAT) / 3, atol=5e-7)
+
+
+def test_the_data_and_the_precision(chapter):
+    n, one, n_y, one_y, std, precision = rows(chapter, "out-data")[0]
+    assert (n, one, n_y, one_y) == (1000, 1, 1000, 1)
+    y = np.sin(2 * np.pi * np.arange(1000) / 1000)
+    assert std == pytest.approx(np.std(y), abs=5e-5)
+    assert precision == pytest.approx(np.std(y) / 250, abs=5e-6)
+
+
+def test_scales_follow_the_powers_of_s(chapter):
+    text = output_of(chapter, "out-scales")
+    big, small, ratios = rows(chapter, "out-scales")[-3:]
+    assert big[0] == 0.1 and small[0] == 0.01
+    spread_big, spread_small = np.array(big[1:4]), np.array(small[1:4])
+    # hidden 1 by s, hidden 2 by s^2, output by s^3 (ReLU is positively homogeneous)
+    np.testing.assert_allclose(spread_big / spread_small, [10, 100, 1000], rtol=0.01)
+    gradient_big, gradient_small = np.array(big[4:]), np.array(small[4:])
+    np.testing.assert_allclose(gradient_big / gradient_small, 100, rtol=0.1)
+    np.testing.assert_allclose(ratios[1:], 100, rtol=0.1)  # "0.1 / 0.01" starts the line
+    assert "gradient ratio" in text
+
+
+def test_the_timing_cell_reports_three_measurements(chapter):
+    (default,), (one_core,), (both,) = [r[-1:] for r in rows(chapter, "out-timing")]
+    for ms in (default, one_core, both):
+        assert 0 < ms < 1000
+    assert "mallopt used: True" in output_of(chapter, "out-timing")  # Linux with glibc here
+
+
+def test_the_run_starts_at_the_published_line(chapter):
+    first = output_of(chapter, "out-run").splitlines()[0]
+    assert first == (
+        "epoch: 0, acc: 0.003, loss: 0.496 (data_loss: 0.496, reg_loss: 0.000), lr: 0.005"
+    )
+
+
+def test_published_learning_rates_and_the_schedule(chapter):
+    lines = [tuple(float(v) for v in m) for m in LINE.findall(output_of(chapter, "out-run"))]
+    assert [int(line[0]) for line in lines] == [0, 100, *range(1000, 10_001, 1000)]
+    by_epoch = {int(line[0]): line[5] for line in lines}
+    assert by_epoch[100] == 0.004549590536851684
+    assert by_epoch[10_000] == 0.00045458678061641964
+    for epoch, accuracy, loss, data_loss, reg_loss, lr in lines:
+        assert 0 <= accuracy <= 1 and loss == data_loss and reg_loss == 0
+        expected = 0.005 if epoch == 0 else 0.005 / (1 + 1e-3 * (epoch - 1))
+        assert lr == pytest.approx(expected, rel=1e-15)
+    assert lines[-1][1] >= 0.95  # the plan: about 0.98
+    assert lines[-1][2] == 0.0  # below what three decimals show
+
+
+def test_the_small_start_learns_far_more_slowly(chapter):
+    table = rows(chapter, "out-compare")
+    assert [int(r[0]) for r in table] == [10, 50, 100, 200, 300, 500, 700, 1000]
+    by_epoch = {int(r[0]): r[1:] for r in table}
+    for epoch in (100, 200, 300, 500, 700, 1000):
+        loss_big, loss_small, acc_big, acc_small = by_epoch[epoch]
+        assert loss_small > loss_big
+    for epoch in (200, 300, 500, 700, 1000):
+        assert by_epoch[epoch][3] < by_epoch[epoch][2]  # accuracy lags
+    assert by_epoch[300][1] / by_epoch[300][0] > 10
+    run = {int(m[0]): float(m[1]) for m in LINE.findall(output_of(chapter, "out-run"))}
+    assert by_epoch[1000][2] == pytest.approx(run[1000], abs=5e-4)  # the same run
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_exercises_have_answer_check_and_solution(chapter, n):
+    assert len(tagged_cells(chapter, f"answer-{n}")) == 1
+    (check_cell,) = tagged_cells(chapter, f"check-{n}")
+    assert "remove-input" in check_cell.metadata["tags"]
+    text = "".join(o.get("text", "") for o in check_cell.outputs)
+    assert text.startswith(f"Exercise {n}: not answered yet.")
+    assert len(tagged_cells(chapter, f"solution-{n}")) == 1
+
+
+def test_the_solutions_pass_their_checks():
+    from resources.classes import MeanAbsoluteError, MeanSquaredError
+    from resources.exercises import check, check_function, numerical_derivative
+
+    nb = nbformat.read(Path(__file__).parents[2] / "book" / f"{NAME}.ipynb", as_version=4)
+    namespace = {
+        "np": np,
+        "MeanSquaredError": MeanSquaredError,
+        "MeanAbsoluteError": MeanAbsoluteError,
+        "check": check,
+        "check_function": check_function,
+        "numerical_derivative": numerical_derivative,
+        "sealed": sealed,
+    }
+    for n in (1, 2, 3):
+        (solution,) = tagged_cells(nb, f"solution-{n}")
+        code = re.search(r"```python\n(.*?)```", solution.source, re.S).group(1)
+        exec(code, namespace)
+        (check_cell,) = tagged_cells(nb, f"check-{n}")
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            exec(check_cell.source, namespace)
+        assert printed.getvalue().startswith(f"Exercise {n}: correct!"), printed.getvalue()
