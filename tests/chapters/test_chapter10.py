@@ -45,21 +45,21 @@ def test_every_run_starts_at_the_published_line(chapter, tag):
 
 
 @pytest.mark.parametrize("tag", RUNS)
-def test_runs_report_every_1000_epochs_with_the_schedule(chapter, tag):
+def test_runs_print_compactly_with_the_schedule(chapter, tag):
     lr0, decay = RUNS[tag]
     reported = lines(chapter, tag)
-    assert [epoch for epoch, *_ in reported] == list(range(0, 10001, 1000))
+    assert [epoch for epoch, *_ in reported] == [0, 10000]  # the first and the last line
     for epoch, accuracy, loss, lr in reported:
         assert 0 <= accuracy <= 1 and loss >= 0
         expected = lr0 if epoch == 0 else lr0 / (1 + decay * (epoch - 1))
-        assert lr == pytest.approx(expected, rel=1e-15)
+        assert lr == pytest.approx(expected, rel=1e-5)  # printed with 6 significant digits
 
 
 def test_published_adam_learning_rates(chapter):
     numbers = numbers_in(output_of(chapter, "out-adam-lr"))
     assert 0.04999752512250644 in numbers
     assert 0.04975126853296942 in numbers
-    assert lines(chapter, "out-run-adam")[-1][3] == 0.04975126853296942
+    assert lines(chapter, "out-run-adam")[-1][3] == pytest.approx(0.04975126853296942, rel=1e-5)
 
 
 def test_adam_reaches_the_published_accuracy(chapter):
@@ -119,6 +119,32 @@ def test_gradient_predicts_the_loss_decrease(chapter):
     assert 0.9 < ratio < 1.1
 
 
-@pytest.mark.parametrize("number", [1, 2, 3])
-def test_unanswered_exercises_say_so(chapter, number):
-    assert "Not answered yet" in output_of(chapter, f"out-exercise-{number}")
+def test_nnfs_init_is_called_once(chapter):
+    code = [c.source for c in chapter.cells if c.cell_type == "code"]
+    assert sum(source.count("nnfs.init()") for source in code) == 1
+
+
+def test_the_spikes_are_measured_not_guessed(chapter):
+    text = output_of(chapter, "out-comparison")
+    start, peak = numbers_in(text.split("RMSProp, first 100 epochs:")[1].splitlines()[0])[1:3]
+    assert start == pytest.approx(1.10, abs=0.01) and peak > 5 * start
+    adam = re.search(r"Adam, largest jump.*?after (\d+) epochs", text)
+    assert adam and int(adam.group(1)) > 3  # not "within a few epochs" of a single step
+    markdown = "".join(c.source for c in chapter.cells if c.cell_type == "markdown")
+    assert "recovers within a few epochs" not in markdown
+    assert "{glue:text}`ch10_adam_jump_back`" in markdown
+
+
+def test_the_sgd_decay_note_follows_the_decay_run(chapter):
+    cells = chapter.cells
+    run = next(i for i, c in enumerate(cells) if "out-run-sgd-decay" in c.metadata.get("tags", []))
+    assert "The decay did not rescue plain SGD" in cells[run + 1].source
+    momentum = next(i for i, c in enumerate(cells) if c.source.startswith("## Momentum"))
+    assert run < momentum
+
+
+def test_the_explorer_trains_nothing_at_run_all(chapter):
+    (cell,) = [
+        c for c in chapter.cells if c.source.strip().startswith("explorer = OptimizerExplorer(")
+    ]
+    assert cell.source.strip().splitlines()[0] == "explorer = OptimizerExplorer()"

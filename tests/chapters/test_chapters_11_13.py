@@ -8,7 +8,6 @@ thresholds, not exact values, because float32 kernels differ between machines.
 
 import contextlib
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -123,6 +122,11 @@ def test_ch12_slicing_in_order_unbalances_and_shuffling_fixes_it(ch12):
     naive = rows(output_of(ch12, "out-naive-split"))
     # spiral_data sorts by class: 250 per class, cut at 450 and 600 (pure arithmetic).
     assert naive == [[250, 200, 0], [0, 50, 100], [0, 0, 150]]
+    # The prose quotes these counts from the output (glue), not from memory.
+    prose = "".join(c.source for c in ch12.cells if c.cell_type == "markdown")
+    for part in ("train", "val", "test"):
+        assert "{glue:text}`ch12_sorted_" + part + "`" in prose
+    assert "validation and test slices hold only\nclass 2" not in prose
     split = rows(output_of(ch12, "out-split"))
     assert [line[0] for line in split] == [450, 150, 150]
     for size, *counts in split:
@@ -146,6 +150,25 @@ def test_ch12_choice_is_the_argmax_of_the_validation_column(ch12):
     assert (val_acc, val_loss) == (best[3], best[4])
 
 
+def test_ch12_a_winner_on_the_edge_of_the_grid_is_looked_beyond(ch12):
+    table = rows(output_of(ch12, "out-search"))
+    first_width = numbers_in(output_of(ch12, "out-choice"))[0]
+    extension = output_of(ch12, "out-extend")
+    if first_width == max(row[0] for row in table):
+        assert "sits on the edge" in extension
+        wider = numbers_in(extension.splitlines()[0])[0]
+        assert wider == 2 * first_width
+        train_acc, val_acc, val_loss = numbers_in(extension.splitlines()[1])
+        best = max(table, key=lambda row: (row[3], -row[4]))
+        chosen = numbers_in(extension.splitlines()[-1])
+        expected = [wider, best[1]] if (val_acc, -val_loss) > (best[3], -best[4]) else best[:2]
+        assert chosen == expected
+        # The prose calls the step's gain far below a validation score's noise (about 0.03).
+        assert abs(val_acc - best[3]) < 0.03
+    else:
+        assert "inside the grid" in extension
+
+
 def test_ch12_test_data_are_evaluated_once_after_the_choice(ch12):
     code = [cell for cell in ch12.cells if cell.cell_type == "code"]
     evaluations = [
@@ -158,6 +181,11 @@ def test_ch12_test_data_are_evaluated_once_after_the_choice(ch12):
         i for i, cell in enumerate(code) if "out-choice" in cell.metadata.get("tags", [])
     )
     assert choice_index < evaluations[0]
+    # Every decision, cross-validation included, comes before the one look at the test set.
+    kfold_index = next(
+        i for i, cell in enumerate(code) if "out-kfold" in cell.metadata.get("tags", [])
+    )
+    assert kfold_index < evaluations[0]
     for cell in code:
         assert not re.search(r"train_network\([^)]*X_test", cell.source)
         assert not re.search(r"X_dev = .*X_test", cell.source)
@@ -169,7 +197,11 @@ def test_ch12_test_data_are_evaluated_once_after_the_choice(ch12):
     ]
     assert printed == [final_cell]
     test_acc, test_loss = numbers_in(output_of(ch12, "out-final-test").splitlines()[-1])
-    val_acc = numbers_in(output_of(ch12, "out-choice"))[2]
+    chosen = numbers_in(output_of(ch12, "out-extend").splitlines()[-1])
+    table = rows(output_of(ch12, "out-search")) + [
+        [chosen[0], chosen[1], *numbers_in(output_of(ch12, "out-extend").splitlines()[1])]
+    ]
+    val_acc = next(row[3] for row in table if row[:2] == chosen)
     assert 0.65 <= test_acc <= 1.0
     assert abs(test_acc - val_acc) <= 0.15
     assert 0 < test_loss < 1.1
@@ -197,13 +229,13 @@ def ch13(executed):
 
 def test_ch13_more_data_raises_test_accuracy_and_closes_the_gap(ch13):
     table = rows(output_of(ch13, "out-sizes"))
-    assert [row[0] for row in table] == [25, 50, 100, 200, 500, 1000]
+    assert [row[0] for row in table] == [25, 50, 100, 200, 500]
     for _, train_acc, test_acc, gap in table:
         np.testing.assert_allclose(gap, train_acc - test_acc, atol=1.5e-3)
     smallest, largest = table[0], table[-1]
     assert largest[2] >= smallest[2] + 0.08
     assert smallest[3] >= largest[3] + 0.1
-    assert largest[3] < 0.05
+    assert largest[3] < 0.06
 
 
 def test_ch13_unscaled_millimetres_stall_and_scaling_recovers(ch13):
@@ -230,8 +262,11 @@ def test_ch13_first_pass_in_millimetres_is_already_off_scale(ch13):
 
 def test_ch13_augmentation_choice_comes_from_validation(ch13):
     lines = rows(output_of(ch13, "out-augment-search"))
-    table, chosen = lines[:-1], lines[-1]
-    assert [row[0] for row in table] == [0.0, 0.1, 0.25, 0.5, 1.0, 2.0]
+    table, chosen, summary = lines[:-2], lines[-2], lines[-1]
+    assert [row[0] for row in table] == [0.0, 0.25, 0.5, 1.0, 2.0]
+    means = sorted(row[4] for row in table)
+    np.testing.assert_allclose(summary[:2], [means[-1], means[-2]], atol=1e-3)
+    np.testing.assert_allclose(summary[2], np.sqrt(means[-1] * (1 - means[-1]) / 300), atol=1e-3)
     for row in table:
         np.testing.assert_allclose(row[4], np.mean(row[1:4]), atol=1e-3)
     best = max(table, key=lambda row: row[4])
@@ -247,62 +282,45 @@ def test_ch13_chosen_augmentation_helps_on_the_test_set(ch13):
 
 
 # ---------------------------------------------------------------------------
-# Exercises: unanswered in the build; the folded solutions pass their checks
+# Hidden state and exercise 2 of chapter 13 (the exercises themselves: test_exercises.py)
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_unanswered_exercises_say_so_without_failing(executed, chapter):
-    nb = executed(chapter)
-    for k in (1, 2, 3):
-        assert output_of(nb, f"check-{k}").startswith("Not answered yet")
+@pytest.mark.parametrize("chapter", CHAPTERS[1:])
+def test_train_network_uses_the_one_loop_and_leaves_the_global_generator_alone(chapter):
+    nb = nbformat.read(ROOT / "book" / f"{chapter}.ipynb", as_version=4)
+    (cell,) = [c for c in nb.cells if "def train_network(" in c.source]
+    assert "train_classifier(" in cell.source and "np.random.seed" not in cell.source
+    assert "for _ in range(epochs)" not in cell.source  # no loop of its own
+    code = "".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "np.random.seed(" not in code and code.count("nnfs.init()") == 1
 
 
-def _check_helper():
-    source = nbformat.read(ROOT / "book" / f"{CHAPTERS[0]}.ipynb", as_version=4)
-    helper = next(c.source for c in source.cells if c.source.startswith("def check("))
-    namespace = {"np": np}
-    exec(helper, namespace)
-    return namespace["check"]
+def _arm(c, r):
+    """Noise-free points of class c at radii r, drawn as nnfs.datasets.spiral_data draws."""
+    t = 4 * c + 4 * r
+    return np.column_stack([r * np.sin(2.5 * t), r * np.cos(2.5 * t)])
 
 
-def test_check_helper_messages(capsys):
-    check = _check_helper()
-    check(None, 0.75, "hint")
-    check(0.5, 0.75, "count the matches")
-    check(0.75, 0.75, "hint")
-    check("three", 0.75, "hint")
-    check([1, 2], [1, 2, 3], "three numbers")
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("Not answered yet")
-    assert lines[1].startswith("Not quite") and "count the matches" in lines[1]
-    assert lines[2] == "Correct!"
-    assert lines[3].startswith("Not quite")
-    assert lines[4].startswith("Not quite") and "three numbers" in lines[4]
+def test_ch13_rotating_class_0_by_the_answer_lands_on_class_1():
+    from resources.data import rotate
+    from resources.exercises import sealed
 
-
-def _with_solutions(path):
-    nb = nbformat.read(path, as_version=4)
-    for k in (1, 2, 3):
-        (solution,) = tagged_cells(nb, f"solution-{k}")
-        code = re.search(r"```python\n(.*?)```", solution.source, re.S).group(1)
-        (answer,) = tagged_cells(nb, f"answer-{k}")
-        answer.source = code
-    return nb
-
-
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_folded_solutions_pass_their_checks(chapter, tmp_path, monkeypatch):
-    from nbclient import NotebookClient
-
-    nb = _with_solutions(ROOT / "book" / f"{chapter}.ipynb")
-    path = os.pathsep.join(p for p in [str(ROOT), os.environ.get("PYTHONPATH", "")] if p)
-    monkeypatch.setenv("PYTHONPATH", path)
-    NotebookClient(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
-    ).execute()
-    for k in (1, 2, 3):
-        assert output_of(nb, f"check-{k}").strip() == "Correct!", f"exercise {k}"
+    nb = nbformat.read(ROOT / "book" / "13_training_dataset.ipynb", as_version=4)
+    (check,) = tagged_cells(nb, "check-2")
+    token = re.search(r'sealed\("([^"]+)"\)', check.source).group(1)
+    answer = sealed(token).value
+    assert 0 <= answer < 2 * np.pi
+    r = np.linspace(0.05, 1, 40)
+    landed = rotate(_arm(0, r), np.full(len(r), answer))
+    np.testing.assert_allclose(landed, _arm(1, r), atol=1e-9)
+    # The old answer, 10 - 2 pi, turns the arm the wrong way: it does not land on class 1.
+    wrong = rotate(_arm(0, r), np.full(len(r), 10 - 2 * np.pi))
+    assert np.max(np.abs(wrong - _arm(1, r))) > 0.5
+    # And class 2 lies 1.15 rad clockwise of class 0: the closest pair of arms.
+    np.testing.assert_allclose(
+        rotate(_arm(0, r), np.full(len(r), -(20 - 6 * np.pi))), _arm(2, r), atol=1e-9
+    )
 
 
 def test_notebooks_use_the_python3_kernel():
