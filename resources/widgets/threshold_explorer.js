@@ -77,9 +77,10 @@ function render({ model, el: host }) {
     el("div", { class: "explorer-controls" }, [control.root]),
     frame.root,
     legend([
-      [COLOURS.classes[0], "class 0 (ringed: predicted wrong)"],
+      [COLOURS.classes[0], "class 0"],
       [COLOURS.classes[1], "class 1"],
     ]),
+    el("p", { class: "threshold-explorer-note" }, "Ringed points are predicted wrong at this threshold."),
     readout,
   ]);
   host.appendChild(root);
