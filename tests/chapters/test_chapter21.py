@@ -144,7 +144,7 @@ def test_a_failed_load_leaves_the_model_unchanged(ch21):
     assert last == "the model is unchanged: True"
 
 
-def test_exercise_3s_answer_is_what_the_loader_does(tmp_path):
+def test_exercise_2s_answer_is_what_the_loader_does(tmp_path):
     """The sealed answer "acd": (a), (c), (d) are refused, (b) and (e) load."""
     np.random.seed(0)
     model = Model()
