@@ -6,7 +6,7 @@ JUPYTER_BOOK = $(PYTHON) -c "import sys; from jupyter_book.cli.main import main;
 # Root runs apt-get itself; anyone else goes through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: book test assets node chromium
+.PHONY: book test assets node chromium audit
 
 # Install what a reader needs, fetch the site's own copies of MathJax and the widget scripts,
 # then build the HTML book into _build/html (strict: any failing cell or warning fails it).
@@ -34,3 +34,9 @@ node:
 # The browser tests drive Debian's Chromium through Playwright.
 chromium:
 	@[ -x /usr/bin/chromium ] || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
+
+# Lighthouse (both presets) on every chapter of the built book in _build/html, served by a plain
+# static server; reports and a summary in test-artifacts/lighthouse/audit/. `make test` runs the
+# same audit on fewer pages (tests/site/test_page_audit.py), with axe-core on every page.
+audit:
+	$(PYTHON) scripts/page_audit.py _build/html

@@ -4,19 +4,22 @@ The book must work with no network (a classroom without internet, a downloaded c
 site), so nothing on a page may load from a CDN. This script gathers exactly the files the pages
 need, in pinned versions:
 
-* MathJax 3.2.2 (``es5/tex-chtml.js``, its TeX extensions, its CHTML fonts and the on-demand
-  accessibility pieces), from ``node_modules`` (``npm ci``; versions pinned in
-  ``package-lock.json``);
+* MathJax 3.2.2's CHTML fonts, from ``node_modules`` (``npm ci``; versions pinned in
+  ``package-lock.json``): the math itself is typeset while the book is built
+  (``_ext/page_speed.py`` runs ``mathjax-full`` 3.2.2 through ``scripts/render_math.js``), so
+  no MathJax script is served;
 * require.js and ``@jupyter-widgets/html-manager`` (``dist/embed-amd.js`` and the icon fonts
   its CSS refers to), also from ``node_modules``;
 * the anywidget front end: the AMD bundle that the installed Python package ``anywidget`` ships
   in its ``nbextension/`` folder, so the front end always matches the version that wrote the
   widget state;
+* ``scripts/widgets-loader.js``, the only widget script a page loads at first: it adds the
+  others when a reader nears an explorer;
 * ``scripts/widgets-config.js``, our own few lines that point require.js at these local
   copies (and let widget labels use MathJax 3).
 
 ``_config.yml`` wires the folder in through ``html_extra_path`` (copied to the site root as
-``vendor/``), ``mathjax_path`` and ``nb_ipywidgets_js``. Run it after ``npm ci``; ``make book``
+``vendor/``) and ``nb_ipywidgets_js``. Run it after ``npm ci``; ``make book``
 and ``make test`` do both.
 """
 
@@ -34,6 +37,7 @@ VENDOR = DESTINATION / "vendor"
 # The versions package.json pins; checked against what npm actually installed.
 PINNED = {
     "mathjax": "3.2.2",
+    "mathjax-full": "3.2.2",
     "requirejs": "2.3.7",
     "@jupyter-widgets/html-manager": "1.0.15",
 }
@@ -64,15 +68,8 @@ def main():
         shutil.rmtree(DESTINATION)
 
     mathjax = NODE_MODULES / "mathjax" / "es5"
-    for part in [
-        "tex-chtml.js",
-        "input/tex/extensions",  # loaded on demand by \\require and autoload
-        "output/chtml/fonts/woff-v2",
-        "ui",  # the context menu and lazy typesetting
-        "a11y",  # accessibility extensions, loaded when a reader turns them on
-        "sre",  # the speech-rule engine those extensions use
-    ]:
-        copy(mathjax / part, VENDOR / "mathjax" / part)
+    # The pages hold MathJax's CHTML markup (typeset at build time); they need only its fonts.
+    copy(mathjax / "output/chtml/fonts/woff-v2", VENDOR / "mathjax" / "output/chtml/fonts/woff-v2")
 
     copy(NODE_MODULES / "requirejs" / "require.js", VENDOR / "requirejs" / "require.js")
 
@@ -87,7 +84,8 @@ def main():
     bundle = Path(anywidget.__file__).with_name("nbextension") / "index.js"
     copy(bundle, VENDOR / "anywidget" / "index.js")
 
-    copy(ROOT / "scripts" / "widgets-config.js", VENDOR / "widgets-config.js")
+    for name in ("widgets-loader.js", "widgets-config.js"):
+        copy(ROOT / "scripts" / name, VENDOR / name)
 
     versions = dict(PINNED, anywidget=metadata.version("anywidget"))
     (VENDOR / "VERSIONS.json").write_text(json.dumps(versions, indent=2) + "\n")

@@ -56,10 +56,21 @@ WAIT_FOR_WIDGETS = """() => {
   });
 }"""
 
+# The math is typeset at build time (_ext/page_speed.py): a page is done when every formula is
+# MathJax's markup. If MathJax itself runs on a page, its typesetting is awaited first.
 MATHJAX_DONE = """async () => {
   const mathjax = window.MathJax;
   if (mathjax && mathjax.startup && mathjax.startup.promise) await mathjax.startup.promise;
-  return Boolean(mathjax && mathjax.version);
+  const maths = [...document.querySelectorAll(".math")];
+  return maths.every((node) => node.querySelector("mjx-container"));
+}"""
+
+# The widget manager loads when a reader nears an explorer (scripts/widgets-loader.js): bring
+# the first one into view, as a reader scrolling down would.
+NEAR_THE_WIDGETS = """() => {
+  const type = "application/vnd.jupyter.widget-view+json";
+  const view = document.querySelector(`script[type="${type}"]`);
+  if (view) view.parentElement.scrollIntoView();
 }"""
 
 MATH_REPORT = r"""() => {
@@ -144,6 +155,7 @@ def settle(page, timeout=SETTLE_MS):
     """Wait until the page's math is typeset and its widgets have rendered (or given up)."""
     page.wait_for_load_state("load")
     page.evaluate(MATHJAX_DONE)
+    page.evaluate(NEAR_THE_WIDGETS)
     try:
         page.wait_for_function(WAIT_FOR_WIDGETS, timeout=timeout)
     except Exception:  # reported with details by WIDGET_REPORT
@@ -484,6 +496,7 @@ def test_chapter_9_measurements(offline_page, site_url, built_book):
     """Page weight, time until the explorer responds, slider-to-output latency (reported)."""
     page = offline_page
     page.goto(site_url + CHAPTER_9)
+    page.evaluate(NEAR_THE_WIDGETS)
     ready_ms = page.evaluate(
         """() => new Promise((resolve) => {
           const check = () => {
@@ -576,6 +589,7 @@ def test_a_downloaded_copy_works_from_files(browser, built_book):
     try:
         page.goto((built_book / "_build" / "html" / CHAPTER_9).as_uri())
         assert page.evaluate(MATHJAX_DONE)
+        page.evaluate(NEAR_THE_WIDGETS)
         explorer = Explorer(page)
         explorer.wait_for("output", "6.000")
         page.get_by_test_id("step").click()

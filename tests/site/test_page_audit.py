@@ -1,0 +1,356 @@
+"""Pages that open at once and that everyone can use (issue 13).
+
+* axe-core (pinned in ``package-lock.json``) on every built page, after its explorers have
+  rendered: no violation of serious or critical impact. Every page's full list of violations is
+  saved in ``test-artifacts/axe/``.
+* Lighthouse 12.2 (pinned too) on the intro and on the heaviest widget page of each part of the
+  book, with the desktop and the mobile presets, on the site served by a plain static server:
+  performance at least 90 (desktop) and 70 (mobile), accessibility and best practices 100, SEO
+  at least 95, and not one request leaving the machine. The reports (HTML to read, JSON) land in
+  ``test-artifacts/lighthouse/``.
+* The top of a chapter is readable (heading, text, typeset math) before any widget code has
+  loaded, and every explorer responds within 1 s of being scrolled into view.
+* The build-time pieces behind this: the math typeset by MathJax at build time, the meta
+  description, and each fix to the theme's markup still finding what it fixes.
+"""
+
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import open_offline_page
+from tests.site.test_site_browser import PAGES, WIDGET_REPORT, settle
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT / "_ext"), str(ROOT / "scripts")]
+
+import page_a11y  # noqa: E402
+import page_audit  # noqa: E402
+import page_speed  # noqa: E402
+
+AXE_ARTIFACTS = ROOT / "test-artifacts" / "axe"
+LIGHTHOUSE_ARTIFACTS = ROOT / "test-artifacts" / "lighthouse"
+VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
+WIDGET_FILES = ("require.js", "widgets-config.js", "embed-amd.js", "anywidget/index.js")
+
+
+# -- the build-time pieces, without a build ----------------------------------------------------
+
+
+def test_description_is_the_first_real_paragraph_shortened():
+    long = " ".join(["word"] * 60)
+    body = f"<p>Short.</p><p>A <em>first</em> paragraph &amp; more: {long}</p><p>later</p>"
+    text = page_speed.description(body)
+    assert text.startswith("A first paragraph & more: word")
+    assert len(text) <= page_speed.DESCRIPTION_LENGTH and text.endswith("\u2026")
+    assert page_speed.description("<p>too short</p>") is None
+    maths = '<p>The loss <span class="math"><mjx-container><mjx-assistive-mml><math><mi>L</mi>'
+    maths += "</math></mjx-assistive-mml></mjx-container></span> is averaged over the batch.</p>"
+    assert page_speed.description(maths) == "The loss is averaged over the batch."
+
+
+def test_display_math_is_wrapped_as_sphinx_wraps_it():
+    assert page_speed.display_tex("x = 1") == "x = 1"
+    assert page_speed.display_tex(r"a \\ b") == r"\begin{split}a \\ b\end{split}"
+    assert page_speed.display_tex("a = 1\n\nb = 2") == (
+        r"\begin{align}\begin{aligned}a = 1\\b = 2\end{aligned}\end{align}"
+    )
+
+
+@pytest.fixture(scope="module")
+def mathjax():
+    if not (ROOT / "node_modules" / "mathjax-full").exists():
+        pytest.fail("node_modules/mathjax-full is missing: `make assets` runs npm ci")
+    renderer = page_speed.MathJax()
+    yield renderer
+    renderer.close()
+
+
+def test_math_is_typeset_with_its_mathml(mathjax):
+    html = mathjax.typeset("a-page", r"\frac{\partial L}{\partial w}", display=True)
+    assert html.startswith('<mjx-container class="MathJax" jax="CHTML" display="true"')
+    # What a screen reader reads: the formula's MathML, beside the visual markup.
+    assert "<mjx-assistive-mml" in html and "<mfrac>" in html and "<mi>w</mi>" in html
+    css = mathjax.stylesheet("a-page")
+    assert page_speed.FONT_URL in css and "mjx-c1D464" in css  # the italic w it drew
+    assert mathjax.stylesheet("another-page") is None
+
+
+def test_math_mathjax_cannot_read_is_an_error(mathjax):
+    with pytest.raises(ValueError, match="Undefined control sequence"):
+        mathjax.typeset("a-page", r"\notamacro{x}", display=False)
+    # The process is still usable afterwards.
+    assert "mjx-container" in mathjax.typeset("a-page", "x^2", display=False)
+
+
+# -- the built site ------------------------------------------------------------------------------
+
+
+def _chapters():
+    return [page for page in PAGES if page.startswith("book/")]
+
+
+def test_fixes_to_the_theme_find_their_targets(built_book):
+    """Each fix changed what it fixes on every chapter page (a theme update would show here)."""
+    html = built_book / "_build" / "html"
+    for page in _chapters():
+        text = (html / page).read_text()
+        assert "fontawesome.js" not in text, page
+        assert "fa-solid" in text, page  # the icons are still there, drawn by the stylesheet
+        assert re.search(r'<button class="btn search-button-field[^>]*>', text), page
+        assert not re.search(r'<button class="btn search-button-field[^>]*aria-label', text), page
+        assert page_a11y.SIDEBAR_START_LANDMARK in text, page
+        assert "tex-chtml.js" not in text and "window.MathJax" not in text, page
+        description = re.findall(r'<meta name="description" content="([^"]+)"', text)
+        assert len(description) == 1 and len(description[0]) >= 40, (page, description)
+
+
+def test_pages_carry_their_math_typeset(built_book):
+    html = built_book / "_build" / "html"
+    formulas = 0
+    for page in _chapters():
+        text = (html / page).read_text()
+        inline = text.count('<span class="math notranslate nohighlight">')
+        display = text.count('<div class="math notranslate nohighlight">')
+        containers = text.count('<mjx-container class="MathJax" jax="CHTML"')
+        assert containers == inline + display, page
+        assert r"\(" not in text.split("<body", 1)[1] or "<pre" in text, page
+        if containers:
+            assert "../vendor/mathjax/output/chtml/fonts/woff-v2/MathJax_" in text, page
+        formulas += containers
+    assert formulas > 500  # the book has hundreds; a page that lost its math would show
+
+
+def _violations(page):
+    found = page_audit.axe_violations(page)
+    return found, [v for v in found if v["impact"] in page_audit.AXE_FORBIDDEN]
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_axe_finds_no_serious_violation(browser, site_url, page_path):
+    page = open_offline_page(browser)
+    try:
+        page.goto(site_url + page_path)
+        settle(page)  # the explorers render first: their markup is checked too
+        found, serious = _violations(page)
+    finally:
+        page.context.close()
+    AXE_ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    name = page_path.replace("/", "_").removesuffix(".html")
+    (AXE_ARTIFACTS / f"{name}.json").write_text(json.dumps(found, indent=2) + "\n")
+    assert not serious, f"{page_path}:\n" + "\n".join(
+        f"  {v['impact']} {v['id']} ({v['help']}) x{v['count']}: {v['nodes'][:4]}" for v in serious
+    )
+
+
+def test_axe_check_itself_notices_a_violation(browser, site_url):
+    page = open_offline_page(browser)
+    try:
+        page.goto(site_url + "book/intro.html")
+        page.evaluate(
+            """() => document.querySelector("main").insertAdjacentHTML(
+                 "beforeend", '<button class="probe"><svg width="9" height="9"></svg></button>')"""
+        )
+        _, serious = _violations(page)
+    finally:
+        page.context.close()
+    assert any(v["id"] == "button-name" for v in serious), serious
+
+
+# -- the top of a chapter first, the explorers when a reader nears them -----------------------
+
+
+def _widget_pages(built_book):
+    html = built_book / "_build" / "html"
+    return [page for page in _chapters() if VIEW in (html / page).read_text()]
+
+
+def _loaded_widget_files(page):
+    names = page.evaluate(
+        "() => performance.getEntriesByType('resource').map((entry) => entry.name)"
+    )
+    return [name for name in names if name.endswith(WIDGET_FILES)]
+
+
+def test_the_top_of_a_chapter_needs_no_widget_code(browser, site_url, built_book):
+    pages = _widget_pages(built_book)
+    assert len(pages) >= 5
+    for page_path in pages:
+        page = open_offline_page(browser)
+        try:
+            page.goto(site_url + page_path, wait_until="load")
+            page.wait_for_timeout(1000)
+            top = page.evaluate(
+                """() => {
+                  const heading = document.querySelector("main h1");
+                  const box = heading.getBoundingClientRect();
+                  const paragraph = document.querySelector("main section p");
+                  return {
+                    heading: heading.textContent.trim(),
+                    visible: box.bottom > 0 && box.top < innerHeight,
+                    text: paragraph ? paragraph.textContent.trim().length : 0,
+                    raw: /\\\\\\(|\\\\\\[/.test(document.querySelector("main").innerText),
+                  };
+                }"""
+            )
+            assert top["heading"] and top["visible"] and top["text"] > 40, (page_path, top)
+            assert not top["raw"], f"{page_path}: raw TeX at the top"
+            assert _loaded_widget_files(page) == [], page_path
+            assert page.log.problems() == [], page_path
+        finally:
+            page.context.close()
+
+
+EXPLORER_RENDERED = """(index) => {
+  const tag = document.querySelectorAll('VIEW')[index];
+  const area = tag.previousElementSibling;
+  return Boolean(area && area.classList.contains("widget-subarea")
+    && area.querySelector(".lm-Widget") && area.getBoundingClientRect().height > 5);
+}""".replace("VIEW", VIEW)
+
+
+def test_every_explorer_responds_within_1_s_of_being_scrolled_into_view(
+    browser, site_url, built_book
+):
+    """A reader jumps straight to each explorer (the worst case: no head start while scrolling)."""
+    timings = {}
+    for page_path in _widget_pages(built_book):
+        page = open_offline_page(browser)
+        try:
+            page.goto(site_url + page_path, wait_until="load")
+            count = page.evaluate(f"() => document.querySelectorAll('{VIEW}').length")
+            for index in range(count):
+                started = time.perf_counter()
+                page.evaluate(
+                    f"""(index) => document.querySelectorAll('{VIEW}')[index]
+                         .parentElement.scrollIntoView({{block: "center"}})""",
+                    index,
+                )
+                page.wait_for_function(EXPLORER_RENDERED, arg=index, timeout=10_000)
+                timings[f"{page_path}#{index}"] = round(1000 * (time.perf_counter() - started))
+            assert page.evaluate(WIDGET_REPORT) == [], page_path
+            assert page.log.problems() == [], page_path
+        finally:
+            page.context.close()
+    out = ROOT / "test-artifacts" / "explorer-response-ms.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(timings, indent=2) + "\n")
+    slow = {key: ms for key, ms in timings.items() if ms > 1000}
+    assert not slow, f"explorers that took over 1 s after being scrolled into view: {slow}"
+
+
+def test_chapter_9_explorer_answers_a_key_within_1_s_of_coming_into_view(browser, site_url):
+    page = open_offline_page(browser)
+    try:
+        page.goto(site_url + "book/09_backpropagation.html", wait_until="load")
+        started = time.perf_counter()
+        page.evaluate(f"() => document.querySelector('{VIEW}').parentElement.scrollIntoView()")
+        output = page.get_by_test_id("output")
+        output.wait_for(timeout=10_000)
+        handle = page.get_by_test_id("slider-w0")  # the weight w0's range input
+        handle.focus()
+        before = output.inner_text()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(
+            "(before) => document.querySelector('[data-testid=output]').textContent !== before",
+            arg=before,
+            timeout=10_000,
+        )
+        elapsed = time.perf_counter() - started
+        assert page.log.problems() == []
+    finally:
+        page.context.close()
+    assert elapsed < 1.0, f"the explorer answered {elapsed:.2f} s after coming into view"
+
+
+# -- Lighthouse -----------------------------------------------------------------------------------
+
+
+def _toc_parts():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    return [
+        [f"{entry['file']}.html" for entry in part.get("chapters", [])]
+        for part in toc.get("parts", [])
+    ]
+
+
+def _weight(html, page_path):
+    """Bytes of a page's HTML (with its widget state) and of the images it shows."""
+    page = html / page_path
+    text = page.read_text()
+    images = {
+        (page.parent / source).resolve()
+        for source in re.findall(r'<img[^>]+src="([^"#?]+)"', text)
+        if not source.startswith(("http:", "https:", "data:"))
+    }
+    return len(text.encode()) + sum(path.stat().st_size for path in images if path.is_file())
+
+
+def lighthouse_pages(html):
+    """The intro, then per part of the book its heaviest page with an explorer (or heaviest)."""
+    chosen = ["book/intro.html"]
+    for part in _toc_parts():
+        pages = [page for page in part if (html / page).exists()]
+        with_widgets = [page for page in pages if VIEW in (html / page).read_text()]
+        if pages:
+            chosen.append(max(with_widgets or pages, key=lambda page: _weight(html, page)))
+    return chosen
+
+
+@pytest.fixture(scope="module")
+def lighthouse_results(built_book, site_url):
+    html = built_book / "_build" / "html"
+    results = []
+    for page_path in lighthouse_pages(html):
+        for preset in ("desktop", "mobile"):
+            name = f"{Path(page_path).stem}-{preset}"
+            summary = page_audit.lighthouse(
+                site_url + page_path, preset, LIGHTHOUSE_ARTIFACTS / name
+            )
+            summary["page"] = page_path
+            results.append(summary)
+    (LIGHTHOUSE_ARTIFACTS / "summary.json").write_text(json.dumps(results, indent=2) + "\n")
+    return results
+
+
+def test_lighthouse_pages_cover_every_part(built_book):
+    html = built_book / "_build" / "html"
+    pages = lighthouse_pages(html)
+    assert pages[0] == "book/intro.html" and len(pages) == 1 + len(_toc_parts())
+    for page, part in zip(pages[1:], _toc_parts(), strict=True):
+        assert page in part
+        assert all(
+            _weight(html, page) >= _weight(html, other)
+            for other in part
+            if VIEW in (html / other).read_text()
+        )
+
+
+def test_lighthouse_meets_the_goals(lighthouse_results):
+    misses = {
+        f"{result['page']} ({result['preset']})": page_audit.below_goals(result)
+        + [f"runtime error: {result['runtime_error']}"] * bool(result["runtime_error"])
+        for result in lighthouse_results
+    }
+    misses = {page: found for page, found in misses.items() if found}
+    assert not misses, json.dumps(misses, indent=2) + "\nsee test-artifacts/lighthouse/"
+
+
+def test_lighthouse_saw_an_offline_page(lighthouse_results):
+    """Every request Lighthouse recorded stayed on 127.0.0.1 (or was data: / blob:)."""
+    for result in lighthouse_results:
+        report = (
+            LIGHTHOUSE_ARTIFACTS / f"{Path(result['page']).stem}-{result['preset']}.report.json"
+        )
+        items = json.loads(report.read_text())["audits"]["network-requests"]["details"]["items"]
+        outside = [
+            item["url"]
+            for item in items
+            if not item["url"].startswith(("http://127.0.0.1:", "data:", "blob:"))
+        ]
+        assert items and not outside, (result["page"], outside)
