@@ -11,6 +11,8 @@ import zipfile
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from nnfs.datasets import spiral_data
 
 from resources.classes import (
@@ -415,3 +417,45 @@ def test_regression_and_binary_models_round_trip(tmp_path):
     loaded = Model.load(tmp_path / "binary.npz")
     assert isinstance(loaded.layers[-1], Sigmoid) and loaded.softmax_classifier_output is None
     np.testing.assert_array_equal(loaded.predict(X), binary.predict(X))
+
+
+def test_a_parameters_file_is_not_a_model_file(trained, tmp_path):
+    trained.save_parameters(tmp_path / "parameters.npz")
+    with pytest.raises(ValueError, match="parameters.npz is not a nn-from-scratch model file"):
+        Model.load(tmp_path / "parameters.npz")
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    widths=st.lists(st.integers(1, 6), min_size=1, max_size=3),
+    n_classes=st.integers(2, 4),
+    dropout=st.booleans(),
+    float32=st.booleans(),
+)
+def test_any_stack_of_layers_round_trips(tmp_path_factory, widths, n_classes, dropout, float32):
+    rng = np.random.default_rng(0)
+    sizes = [3, *widths, n_classes]
+    model = Model()
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        layer = DenseLayer(n_in, n_out, weight_regularizer_l2=1e-3 * i)
+        layer.weights = rng.normal(size=layer.weights.shape)
+        layer.biases = rng.normal(size=layer.biases.shape)
+        if float32:  # what nnfs.init() produces
+            layer.weights = layer.weights.astype(np.float32)
+            layer.biases = layer.biases.astype(np.float32)
+        model.add(layer)
+        if i < len(sizes) - 2:
+            model.add(ReLU())
+            if dropout:
+                model.add(Dropout(0.25))
+    model.add(SoftMax())
+    model.set(loss=CategoricalCrossEntropy(), optimizer=Adam(), accuracy=CategoricalAccuracy())
+    model.finalize()
+    path = tmp_path_factory.mktemp("stack") / "model.npz"
+    model.save(path)
+    loaded = Model.load(path)
+    X = rng.normal(size=(5, 3))
+    assert [type(layer) for layer in loaded.layers] == [type(layer) for layer in model.layers]
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    for mine, theirs in zip(parameters(loaded), parameters(model), strict=True):
+        assert mine.dtype == theirs.dtype
