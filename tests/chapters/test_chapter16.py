@@ -144,7 +144,22 @@ def test_the_threshold_table(chapter):
     assert fp_low + fn_low <= 200 and fp_high + fn_high <= 200
 
 
-def test_the_run_is_quick_enough_to_report(chapter):
+def test_the_explorer_state_is_small_and_counts_what_the_chapter_measured(chapter):
+    import json
+
+    states = chapter.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    (state,) = [w["state"] for w in states.values() if "probs" in w["state"]]
+    assert len(json.dumps(state)) < 300_000
+    probs, labels = np.array(state["probs"]), np.array(state["labels"])
+    assert probs.shape == labels.shape == (200,) and state["threshold"] == 0.5
+    val_accuracy = numbers_in(output_of(chapter, "out-validation"))[0]
+    assert np.mean((probs > 0.5) == (labels == 1)) == pytest.approx(val_accuracy, abs=5e-4)
+    grid = np.array(state["grid"])
+    assert grid.shape == (50, 50) and grid.min() >= 0 and grid.max() <= 1
+    assert grid.min() < 0.05 and grid.max() > 0.95  # both classes have confident regions
+
+
+def test_the_run_keeps_its_products_on_one_core(chapter):
     (cell,) = [c for c in chapter.cells if "out-run" in c.get("metadata", {}).get("tags", [])]
     assert "threadpool_limits" in cell.source  # the small products stay on one core
 

@@ -60,7 +60,7 @@ def test_mean_absolute_error_and_its_sign(chapter):
 
 
 def test_the_data_and_the_precision(chapter):
-    n, one, n_y, one_y, std, precision = rows(chapter, "out-data")[0]
+    (n, one, n_y, one_y, std), (precision,) = rows(chapter, "out-data")
     assert (n, one, n_y, one_y) == (1000, 1, 1000, 1)
     y = np.sin(2 * np.pi * np.arange(1000) / 1000)
     assert std == pytest.approx(np.std(y), abs=5e-5)
@@ -76,7 +76,8 @@ def test_scales_follow_the_powers_of_s(chapter):
     np.testing.assert_allclose(spread_big / spread_small, [10, 100, 1000], rtol=0.01)
     gradient_big, gradient_small = np.array(big[4:]), np.array(small[4:])
     np.testing.assert_allclose(gradient_big / gradient_small, 100, rtol=0.1)
-    np.testing.assert_allclose(ratios[1:], 100, rtol=0.1)  # "0.1 / 0.01" starts the line
+    assert ratios[:2] == [0.1, 0.01]  # the line starts "gradient ratio 0.1 / 0.01:"
+    np.testing.assert_allclose(ratios[2:], 100, rtol=0.1)
     assert "gradient ratio" in text
 
 
@@ -109,7 +110,7 @@ def test_published_learning_rates_and_the_schedule(chapter):
 
 
 def test_the_small_start_learns_far_more_slowly(chapter):
-    table = rows(chapter, "out-compare")
+    table = rows(chapter, "out-compare")[1:]  # below the header "epoch   loss 0.1 ..."
     assert [int(r[0]) for r in table] == [10, 50, 100, 200, 300, 500, 700, 1000]
     by_epoch = {int(r[0]): r[1:] for r in table}
     for epoch in (100, 200, 300, 500, 700, 1000):
@@ -120,6 +121,51 @@ def test_the_small_start_learns_far_more_slowly(chapter):
     assert by_epoch[300][1] / by_epoch[300][0] > 10
     run = {int(m[0]): float(m[1]) for m in LINE.findall(output_of(chapter, "out-run"))}
     assert by_epoch[1000][2] == pytest.approx(run[1000], abs=5e-4)  # the same run
+
+
+def explorer_state(nb):
+    """The fit explorer's synced state, as the executed notebook stores it."""
+    states = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    (state,) = [w["state"] for w in states.values() if "runs" in w["state"]]
+    return state
+
+
+def test_the_explorer_holds_the_engine_s_first_predictions(chapter):
+    """Small state; targets are the sine; epoch 0 of both runs is the engine's forward pass."""
+    import json
+
+    import nnfs  # noqa: F401  (nnfs_numpy needs it installed)
+
+    from resources.classes import DenseLayer, Linear, ReLU
+    from resources.nnfs_numpy import nnfs_numpy
+
+    state = explorer_state(chapter)
+    assert len(json.dumps(state)) < 300_000
+    x, targets = np.array(state["x"]), np.array(state["targets"])
+    assert len(x) == 200
+    np.testing.assert_allclose(targets, np.sin(2 * np.pi * x), atol=1e-5)
+    assert state["precision"] == pytest.approx(
+        np.std(np.sin(2 * np.pi * np.arange(1000) / 1000)) / 250
+    )
+    for run, scale in zip(state["runs"], (0.1, 0.01), strict=True):
+        with nnfs_numpy():
+            layers = [
+                DenseLayer(1, 64, weight_scale=scale),
+                ReLU(),
+                DenseLayer(64, 64, weight_scale=scale),
+                ReLU(),
+                DenseLayer(64, 1, weight_scale=scale),
+                Linear(),
+            ]
+            inputs = x[:, None]
+            for layer in layers:
+                layer.forward(inputs)
+                inputs = layer.output
+        assert run["epochs"][0] == 0
+        np.testing.assert_allclose(run["predictions"][0], inputs[:, 0], atol=1e-5)
+    final = np.array(state["runs"][0]["predictions"][-1])
+    assert state["runs"][0]["epochs"][-1] == 10_000 and np.mean((final - targets) ** 2) < 1e-4
+    assert state["runs"][1]["epochs"][-1] == 1000
 
 
 @pytest.mark.parametrize("n", [1, 2, 3])
