@@ -7,7 +7,10 @@ The file is a NumPy ``.npz`` archive (a zip of ``.npy`` arrays) that holds
   settings and step count;
 * ``layer<i>.weights`` and ``layer<i>.biases`` for every layer ``i`` that has parameters;
 * optionally the optimizer's state on each layer, ``layer<i>.weight_momentums``,
-  ``layer<i>.weight_cache`` and so on, so that training resumes exactly where it stopped.
+  ``layer<i>.weight_cache`` and so on, so that training resumes exactly where it stopped
+  (with the mini-batch shuffler's state in the JSON). Not saved: ``model.history`` (a loaded
+  model counts its epochs from 0 again) and NumPy's global generator, which draws dropout's
+  masks: a run with dropout resumes exactly only if that generator is in the same state too.
 
 Loading reads it with ``allow_pickle=False``: only plain numbers and text, never pickled
 Python objects (unpickling can run arbitrary code). Everything is checked before anything is
