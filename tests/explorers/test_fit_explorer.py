@@ -122,3 +122,44 @@ def test_fits_a_narrow_screen(tmp_path, browser):
         screenshot(page, "fit_explorer_390")
     assert report["scrollWidth"] <= report["width"]
     assert report["offscreen"] == [] and report["small"] == []
+
+
+# ---------------------------------------------------------------------------------------------
+# On the built static page (chapter 17), offline and with no kernel
+# ---------------------------------------------------------------------------------------------
+
+
+def stored_state(nb):
+    """The fit explorer's state as the executed chapter stores it."""
+    states = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    (state,) = [w["state"] for w in states.values() if "runs" in w["state"]]
+    return state
+
+
+def check_static_page(tab, url, state):
+    """Drive the explorer on the built page at ``url``; its scores must be the engine's."""
+    tab.goto(url)
+    tab.wait_for_selector("[data-testid=fit-plot]", timeout=30_000)
+    assert tab.get_by_test_id("fit-plot").count() == 1
+    targets = np.array(state["targets"])[:, None]
+    epochs = state["epochs"]
+    assert int(tab.get_by_test_id("fit-epoch-value").inner_text()) == 200  # as the chapter set
+    for index in (0, epochs.index(300), epochs.index(1000), len(epochs) - 1):
+        tab.fill("[data-testid=fit-epoch]", str(index))
+        tab.dispatch_event("[data-testid=fit-epoch]", "input")
+        for i, run in enumerate(state["runs"]):
+            loss, acc = _shown(tab, i)
+            if epochs[index] not in run["epochs"]:
+                assert loss == "not run this far"
+                continue
+            predictions = np.array(run["predictions"][run["epochs"].index(epochs[index])])
+            engine = MeanSquaredError().calculate(predictions[:, None], targets)
+            assert float(loss) == pytest.approx(engine, rel=6e-3)
+            hits = np.absolute(predictions[:, None] - targets) < state["precision"]
+            assert float(acc) == pytest.approx(np.mean(hits), abs=5e-4)
+    assert not tab.log.problems(), tab.log.problems()
+
+
+def test_fit_explorer_works_on_the_static_page(offline_page, site_url, executed):
+    state = stored_state(executed("17_regression"))
+    check_static_page(offline_page, site_url + "book/17_regression.html", state)

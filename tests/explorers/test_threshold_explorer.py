@@ -117,3 +117,39 @@ def test_fits_a_narrow_screen(tmp_path, browser):
         screenshot(page, "threshold_explorer_390")
     assert report["scrollWidth"] <= report["width"]
     assert report["offscreen"] == [] and report["small"] == []
+
+
+# ---------------------------------------------------------------------------------------------
+# On the built static page (chapter 16), offline and with no kernel
+# ---------------------------------------------------------------------------------------------
+
+
+def stored_state(nb):
+    """The threshold explorer's state as the executed chapter stores it."""
+    states = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    (state,) = [w["state"] for w in states.values() if "probs" in w["state"]]
+    return state
+
+
+def check_static_page(tab, url, state):
+    """Drive the explorer on the built page at ``url``; its counts must be NumPy's."""
+    tab.goto(url)
+    tab.wait_for_selector("[data-testid=threshold-map]", timeout=30_000)
+    assert tab.get_by_test_id("threshold-map").count() == 1
+    probs, labels = np.array(state["probs"]), np.array(state["labels"]) == 1
+    for t in (0.5, 0.05, 0.3, 0.77, 0.99):
+        if t != 0.5:
+            tab.fill("[data-testid=threshold-t]", str(t))
+            tab.dispatch_event("[data-testid=threshold-t]", "input")
+        predicted = probs > t
+        shown = _shown(tab)
+        assert shown["accuracy"] == pytest.approx(np.mean(predicted == labels), abs=5e-4)
+        assert shown["tp"] == np.sum(predicted & labels)
+        assert shown["fp"] == np.sum(predicted & ~labels)
+        assert shown["fn"] == np.sum(~predicted & labels)
+    assert not tab.log.problems(), tab.log.problems()
+
+
+def test_threshold_explorer_works_on_the_static_page(offline_page, site_url, executed):
+    state = stored_state(executed("16_binary_logistic_regression"))
+    check_static_page(offline_page, site_url + "book/16_binary_logistic_regression.html", state)
