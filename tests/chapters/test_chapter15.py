@@ -174,3 +174,12 @@ def test_stored_without_outputs():
     path = Path(__file__).resolve().parents[2] / "book" / f"{NAME}.ipynb"
     nb = nbformat.read(path, as_version=4)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+
+
+def test_the_explorer_agrees_with_the_chapter(chapter):
+    lines = output_of(chapter, "out-explorer").splitlines()
+    inference, above = numbers_in(lines[0])[-1], numbers_in(lines[1])[-1]
+    kept, hidden, sub_network = numbers_in(lines[2])
+    assert above == numbers_in(output_of(chapter, "out-validation"))[2]
+    assert abs(inference - above) <= 1 / 300
+    assert hidden == 64 and 40 <= kept <= 64 and 0 <= sub_network <= 1
