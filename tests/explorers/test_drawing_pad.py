@@ -244,6 +244,10 @@ def test_drawing_pad_works_on_the_static_page(offline_page, site_url, executed, 
 
     tab = offline_page
     tab.goto(site_url + "book/22_prediction.html")
+    # The page loads the widget manager when a widget comes near the viewport: scroll to it.
+    view = tab.locator("script[type='application/vnd.jupyter.widget-view+json']")
+    assert view.count() == 1
+    view.evaluate("(script) => script.parentElement.scrollIntoView()")
     tab.wait_for_selector("[data-testid=drawing-pad][data-ready=true]", timeout=60_000)
     tab.get_by_test_id("pad-canvas").scroll_into_view_if_needed()
     strokes, image, probabilities = shown(tab)
