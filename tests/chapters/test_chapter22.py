@@ -74,6 +74,14 @@ def test_the_fit_and_the_reduction_by_hand(ch22):
     assert "agree" in text
 
 
+def test_the_nearest_point_of_a_line_is_checked_numerically(ch22):
+    (t_star, derivative), (step, t_best) = rows(output_of(ch22, "out-projection-check"))
+    q, a, b = np.array([3.0, 5.0]), np.array([1.0, 1.0]), np.array([6.0, 2.0])
+    assert t_star == pytest.approx(np.dot(q - a, b - a) / np.dot(b - a, b - a), abs=1e-6)
+    assert abs(derivative) < 1e-6 and step == 1e-4
+    assert t_best == pytest.approx(t_star, abs=1e-4)
+
+
 def test_drawn_digits_are_mostly_read_right(ch22):
     lines = rows(output_of(ch22, "out-drawn"))
     assert [line[0] for line in lines] == list(range(10))
