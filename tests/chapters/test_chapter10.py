@@ -120,13 +120,13 @@ def test_gradient_predicts_the_loss_decrease(chapter):
 
 
 def test_nnfs_init_is_called_once(chapter):
-    code = [c.source for c in chapter.cells if c.cell_type == "code"]
-    assert sum(source.count("nnfs.init()") for source in code) == 1
+    code = "\n".join(c.source for c in chapter.cells if c.cell_type == "code")
+    assert len(re.findall(r"^\s*nnfs\.init\(\)", code, re.M)) == 1  # calls, not mentions
 
 
 def test_the_spikes_are_measured_not_guessed(chapter):
     text = output_of(chapter, "out-comparison")
-    start, peak = numbers_in(text.split("RMSProp, first 100 epochs:")[1].splitlines()[0])[1:3]
+    start, peak = numbers_in(text.split("RMSProp, first 100 epochs:")[1].splitlines()[0])[:2]
     assert start == pytest.approx(1.10, abs=0.01) and peak > 5 * start
     adam = re.search(r"Adam, largest jump.*?after (\d+) epochs", text)
     assert adam and int(adam.group(1)) > 3  # not "within a few epochs" of a single step

@@ -206,8 +206,11 @@ def test_ch04_linear_fit_and_relu_pieces(executed):
     # The hand-made fit joins the sine's values at 0, 1/8, ..., 1 by straight lines.
     knots = np.linspace(0, 1, 9)
     broken_line_mse = np.mean((np.interp(x, knots, np.sin(2 * np.pi * knots)) - sine) ** 2)
-    hand_fit = numbers_in(output_of(nb, "out-hand-fit"))
+    hand_text = output_of(nb, "out-hand-fit")
+    hand_fit = numbers_in(hand_text.split("8-piece fit:")[1].splitlines()[0])
     np.testing.assert_allclose(hand_fit[-1], broken_line_mse, atol=6e-6)
+    ratio = numbers_in(hand_text.split("the line's error is")[1])[0]
+    assert ratio == pytest.approx(line_mse / broken_line_mse, rel=0.01)  # the prose's glue
     assert "agree: True" in output_of(nb, "out-engine-fit")
     explorer = numbers_in(output_of(nb, "out-explorer"))
     np.testing.assert_allclose(explorer[:2], [broken_line_mse] * 2, atol=6e-6)
@@ -249,7 +252,9 @@ def test_ch01_contents_are_read_from_the_table_of_contents(executed):
 
     nb = executed("01_introducing_neural_networks")
     (cell,) = tagged_cells(nb, "out-contents")
-    table = next(o["data"]["text/markdown"] for o in cell.outputs if "data" in o)
+    table = next(
+        o["data"]["text/markdown"] for o in cell.outputs if "text/markdown" in o.get("data", {})
+    )
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
     rows = [line for line in table.splitlines() if line.startswith("| **")]
