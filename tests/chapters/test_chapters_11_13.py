@@ -451,3 +451,11 @@ def test_rotate_rejects_bad_input():
     with pytest.raises(TypeError):
         rotate(np.zeros((3, 2)), ["a", "b", "c"])
     np.testing.assert_allclose(rotate([[1.0, 0.0]], np.pi / 2), [[0.0, 1.0]], atol=1e-15)
+
+
+def test_ch11_trains_through_the_package_loop_with_checkpoints_between():
+    nb = nbformat.read(ROOT / "book" / "11_out_of_sample_data.ipynb", as_version=4)
+    (cell,) = tagged_cells(nb, "out-training")
+    assert "model.train(" in cell.source and "checkpoints.append(" in cell.source
+    code = "".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert ".backward(" not in code and "update_params(" not in code
