@@ -7,6 +7,9 @@ from resources.widgets.dropout_explorer import DropoutExplorer as DropoutExplore
 from resources.widgets.fit_explorer import FitExplorer as FitExplorer
 from resources.widgets.neuron_explorer import NeuronExplorer as NeuronExplorer
 from resources.widgets.optimizer_explorer import OptimizerExplorer as OptimizerExplorer
+from resources.widgets.regularization_explorer import (
+    RegularizationExplorer as RegularizationExplorer,
+)
 from resources.widgets.relu_pieces import ReluPiecesExplorer as ReluPiecesExplorer
 from resources.widgets.tangent_explorer import TangentExplorer as TangentExplorer
 from resources.widgets.threshold_explorer import ThresholdExplorer as ThresholdExplorer

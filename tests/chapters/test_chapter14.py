@@ -170,3 +170,12 @@ def test_stored_without_outputs():
     path = Path(__file__).resolve().parents[2] / "book" / f"{NAME}.ipynb"
     nb = nbformat.read(path, as_version=4)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+
+
+def test_the_explorer_holds_the_chapters_run(chapter):
+    stored_line, above_line = output_of(chapter, "out-explorer").splitlines()
+    stored, above = numbers_in(stored_line), numbers_in(above_line)
+    # the stored run was trained on the same start and data; float32 may drift across CPUs
+    assert all(abs(a - b) <= 2 / 300 for a, b in zip(stored, above, strict=True))
+    validation = numbers_in(output_of(chapter, "out-validation"))
+    assert above == [validation[0], validation[2]]
