@@ -1,7 +1,11 @@
 """The drawing pad of chapter 22: its JavaScript reduces strokes exactly as
 ``resources.datasets`` does and runs the model's forward pass like ``model.predict``, under
-Node, on a stand-in page (strokes drawn with the mouse and with the keyboard) and on the built
-book page, offline."""
+Node, on a stand-in page (strokes drawn with the mouse and with the keyboard), on the built
+book page (offline, no kernel) and in JupyterLab, where the page sends the drawing to the
+kernel."""
+
+import json
+import time
 
 import numpy as np
 import pytest
@@ -19,6 +23,7 @@ from tests.explorers.stand_in import (
     screenshot,
     stand_in_page,
 )
+from tests.site.test_jupyterlab import lab  # noqa: F401 (the JupyterLab server fixture)
 
 SERIOUS = {"serious", "critical"}
 
@@ -261,3 +266,47 @@ def test_drawing_pad_works_on_the_static_page(offline_page, site_url, executed, 
     _assert_agrees(model, strokes, image, probabilities)
     screenshot(tab, "drawing-pad-static-page")
     assert tab.log.problems() == []
+
+
+# -- in JupyterLab, with a kernel: the page sends the drawing back to Python ----------------
+
+
+def test_drawing_pad_in_jupyterlab_syncs_with_the_kernel(lab, browser):  # noqa: F811
+    from tests.site.test_jupyterlab import (
+        KERNEL_EXECUTE,
+        _accept_kernel,
+        _artifacts_on_failure,
+        _browser_page,
+        _click_menu,
+        _wait_for_run_all,
+    )
+
+    with _browser_page(browser) as tab, _artifacts_on_failure(tab, lab, "drawing-pad-lab"):
+        tab.goto(f"{lab.base}/lab/tree/book/22_prediction.ipynb?reset&token={lab.token}")
+        tab.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for()
+        _accept_kernel(tab)
+        _click_menu(tab, "Run", "Run All Cells")
+        _wait_for_run_all(tab, 300)
+        pad = tab.locator("[data-testid=drawing-pad][data-ready=true]")
+        pad.wait_for()
+        pad.scroll_into_view_if_needed()
+        tab.get_by_test_id("pad-clear").click()
+        draw(tab, SEVEN)
+        strokes, image, probabilities = shown(tab)
+        assert len(strokes) == 2
+
+        ask = (
+            "print(__import__('json').dumps({'strokes': pad.strokes, 'image': pad.image, "
+            "'probabilities': pad.probabilities, 'python': pad.predict().tolist(), "
+            "'python_image': pad.image_from_strokes().tolist()}))"
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            kernel = json.loads(tab.evaluate(KERNEL_EXECUTE, ask))
+            if kernel["strokes"] == strokes or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert kernel["strokes"] == strokes, "the kernel did not receive the page's strokes"
+        assert kernel["image"] == image and kernel["probabilities"] == probabilities
+        np.testing.assert_array_equal(np.array(kernel["python_image"]).reshape(64), image)
+        np.testing.assert_allclose(kernel["python"], probabilities, rtol=0, atol=1e-12)
