@@ -129,6 +129,12 @@ def test_fits_a_narrow_screen(tmp_path, browser):
 # ---------------------------------------------------------------------------------------------
 
 
+SCROLL_TO_WIDGET = """() => {
+  const type = "application/vnd.jupyter.widget-view+json";
+  document.querySelector(`script[type="${type}"]`).parentElement.scrollIntoView();
+}"""
+
+
 def stored_state(nb):
     """The fit explorer's state as the executed chapter stores it."""
     states = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
@@ -139,6 +145,7 @@ def stored_state(nb):
 def check_static_page(tab, url, state):
     """Drive the explorer on the built page at ``url``; its scores must be the engine's."""
     tab.goto(url)
+    tab.evaluate(SCROLL_TO_WIDGET)  # the widget manager loads as a reader nears an explorer
     tab.wait_for_selector("[data-testid=fit-plot]", timeout=30_000)
     assert tab.get_by_test_id("fit-plot").count() == 1
     targets = np.array(state["targets"])[:, None]

@@ -124,6 +124,12 @@ def test_fits_a_narrow_screen(tmp_path, browser):
 # ---------------------------------------------------------------------------------------------
 
 
+SCROLL_TO_WIDGET = """() => {
+  const type = "application/vnd.jupyter.widget-view+json";
+  document.querySelector(`script[type="${type}"]`).parentElement.scrollIntoView();
+}"""
+
+
 def stored_state(nb):
     """The threshold explorer's state as the executed chapter stores it."""
     states = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
@@ -134,6 +140,7 @@ def stored_state(nb):
 def check_static_page(tab, url, state):
     """Drive the explorer on the built page at ``url``; its counts must be NumPy's."""
     tab.goto(url)
+    tab.evaluate(SCROLL_TO_WIDGET)  # the widget manager loads as a reader nears an explorer
     tab.wait_for_selector("[data-testid=threshold-map]", timeout=30_000)
     assert tab.get_by_test_id("threshold-map").count() == 1
     probs, labels = np.array(state["probs"]), np.array(state["labels"]) == 1
