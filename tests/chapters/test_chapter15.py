@@ -183,3 +183,8 @@ def test_the_explorer_agrees_with_the_chapter(chapter):
     assert above == numbers_in(output_of(chapter, "out-validation"))[2]
     assert abs(inference - above) <= 1 / 300
     assert hidden == 64 and 40 <= kept <= 64 and 0 <= sub_network <= 1
+
+
+def test_the_first_accuracy_depends_on_the_mask(chapter):
+    (without,) = numbers_in(output_of(chapter, "out-start").split(":", 1)[1])
+    assert without == 0.323, "the same start without dropout: the plan's 0.324 is the mask's"
