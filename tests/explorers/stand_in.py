@@ -224,3 +224,22 @@ NARROW = """(minFont) => {
 def narrow_screen(page):
     """At the page's current width: sideways scroll, elements off screen, too-small text."""
     return page.evaluate(NARROW, MIN_FONT_PX)
+
+
+# -- on the built site ---------------------------------------------------------------------
+
+NEAR_THE_EXPLORER = """() => {
+  const view = document.querySelector('script[type="application/vnd.jupyter.widget-view+json"]');
+  if (view) view.parentElement.scrollIntoView({ block: "center" });
+}"""
+
+
+def open_built_page(page, site_url, chapter, testid, timeout=60_000):
+    """Open ``book/<chapter>.html``, scroll to its first widget (the site loads the widget
+    manager only when a reader nears one) and wait until ``testid`` is shown."""
+    page.goto(f"{site_url}book/{chapter}.html")
+    page.wait_for_load_state("load")
+    page.evaluate(NEAR_THE_EXPLORER)
+    page.get_by_test_id(testid).first.wait_for(timeout=timeout)
+    page.get_by_test_id(testid).first.scroll_into_view_if_needed()
+    return page

@@ -11,12 +11,15 @@ import pytest
 
 from resources.widgets import NeuronExplorer
 from resources.widgets.neuron_explorer import LOG_LR_RANGE, W_RANGE, NeuronGraph
+from tests.conftest import open_offline_page
 from tests.explorers.node_harness import run_js
 from tests.explorers.stand_in import (
+    SCREENSHOTS,
     axe_violations,
     check_controls,
     keyboard_walk,
     narrow_screen,
+    open_built_page,
     press_on,
     screenshot,
     stand_in_page,
@@ -370,8 +373,7 @@ def test_graph_labels_stay_readable(tmp_path, browser, width):
 
 @pytest.fixture
 def chapter_9(offline_page, site_url):
-    offline_page.goto(site_url + "book/09_backpropagation.html")
-    offline_page.get_by_test_id("output").wait_for(timeout=60_000)
+    open_built_page(offline_page, site_url, "09_backpropagation", "output")
     yield offline_page
     assert not offline_page.log.problems(), offline_page.log.problems()
 
@@ -416,3 +418,50 @@ def test_static_page_follows_keys_and_typing_like_the_engine(chapter_9):
         for key in FIELDS:
             assert shown(page)[key] == pytest.approx(expected[key], abs=5e-4), (setting, key)
     assert "dead" in page.get_by_test_id("message").inner_text()  # the last setting: z = -8
+
+
+def contrast(rgb_a, rgb_b):
+    """WCAG contrast ratio of two ``rgb(r, g, b)`` strings."""
+
+    def luminance(text):
+        channels = [
+            int(v) / 255 for v in text[text.index("(") + 1 : text.index(")")].split(",")[:3]
+        ]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted([luminance(rgb_a), luminance(rgb_b)], reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_static_page_in_dark_mode_keeps_a_light_panel_with_readable_red(chapter_9):
+    page = chapter_9
+    page.evaluate("document.documentElement.dataset.theme = 'dark'")
+    colours = page.evaluate(
+        """() => ({
+          panel: getComputedStyle(document.querySelector('.neuron-explorer')).backgroundColor,
+          gradient: getComputedStyle(document.querySelector('[data-testid=edge-w0-grad]')).fill,
+          message: getComputedStyle(document.querySelector('[data-testid=message]')).color,
+        })"""
+    )
+    assert colours["panel"] == "rgb(255, 255, 255)"
+    assert contrast(colours["gradient"], colours["panel"]) >= 4.5
+    assert contrast(colours["message"], colours["panel"]) >= 4.5
+
+
+def test_static_page_explorer_fits_390_px(browser, site_url):
+    # The explorer only: the page's own width (headings, theme) is the site's tests' concern.
+    page = open_offline_page(browser, viewport={"width": 390, "height": 844})
+    try:
+        open_built_page(page, site_url, "09_backpropagation", "output")
+        page.wait_for_timeout(200)
+        report = narrow_screen(page)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator(".neuron-explorer").screenshot(
+            path=str(SCREENSHOTS / "neuron-explorer-built-390px.png")
+        )
+        assert report["offscreen"] == [] and report["small"] == [], report
+        assert page.locator("svg.neuron-graph").get_attribute("data-layout") == "narrow"
+        assert not page.log.problems(), page.log.problems()
+    finally:
+        page.context.close()

@@ -26,6 +26,7 @@ from tests.explorers.stand_in import (
     check_controls,
     keyboard_walk,
     narrow_screen,
+    open_built_page,
     page_state,
     press_on,
     screenshot,
@@ -329,14 +330,10 @@ def test_fits_a_390_px_screen(tmp_path, browser, explorer):
 
 # --- on the built static page, offline, with no kernel ---------------------------------------
 
-CHAPTER_10 = "book/10_optimizers.html"
-
 
 @pytest.fixture
 def static_explorer(offline_page, site_url, executed):
-    offline_page.goto(site_url + CHAPTER_10)
-    area = offline_page.locator(".optimizer-explorer")
-    area.wait_for(timeout=60_000)
+    open_built_page(offline_page, site_url, "10_optimizers", "summary")
     nb = executed("10_optimizers")
     state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
     stored = next(s["state"] for s in state.values() if "runs" in s.get("state", {}))

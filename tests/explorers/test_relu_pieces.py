@@ -25,6 +25,7 @@ from tests.explorers.stand_in import (
     check_controls,
     keyboard_walk,
     narrow_screen,
+    open_built_page,
     press_on,
     screenshot,
     stand_in_page,
@@ -346,8 +347,7 @@ def chapter_page(built_book, browser, site_url):
     site = Path(built_book) / "_build" / "html"
     assert (site / "vendor" / "html-manager").exists(), "the built site has no widget scripts"
     tab = open_offline_page(browser)
-    tab.goto(f"{site_url}book/04_activation_functions.html")
-    tab.get_by_test_id("relu-mse").wait_for(timeout=60_000)
+    open_built_page(tab, site_url, "04_activation_functions", "relu-mse")
     yield tab
     tab.context.close()
 

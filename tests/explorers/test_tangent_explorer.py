@@ -15,6 +15,7 @@ from tests.explorers.stand_in import (
     check_controls,
     keyboard_walk,
     narrow_screen,
+    open_built_page,
     press_on,
     screenshot,
     stand_in_page,
@@ -234,8 +235,7 @@ def test_fits_a_390_px_screen(tmp_path, browser):
 
 def test_tangent_explorer_works_on_the_static_page(offline_page, site_url):
     tab = offline_page
-    tab.goto(site_url + "book/07_derivatives.html")
-    tab.wait_for_selector("[data-testid=tangent-plot]", timeout=30_000)
+    open_built_page(tab, site_url, "07_derivatives", "tangent-plot")
     assert tab.get_by_test_id("tangent-plot").count() == 1  # one explorer is displayed
 
     def shown_state():
