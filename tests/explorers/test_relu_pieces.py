@@ -370,4 +370,12 @@ def test_explorer_renders_and_responds_on_the_static_page(chapter_page):
     assert _shown_mse(tab) == pytest.approx(0.5, abs=1e-5)
     tab.get_by_test_id("relu-preset-sine").click()
     assert _shown_mse(tab) == pytest.approx(ReluPiecesExplorer().mse(), abs=1e-5)
+    # By keyboard on the page itself: a neuron button keeps focus and shows it (issue 13).
+    after = press_on(tab, "relu-neuron-2", "Enter")
+    assert after["testid"] == "relu-neuron-2" and after["outline"]
+    assert tab.get_by_test_id("relu-neuron-2").get_attribute("aria-pressed") == "true"
+    after = press_on(tab, "relu-w1", "ArrowLeft")
+    assert after["testid"] == "relu-w1" and after["height"] >= 24 and after["outline"]
+    assert "1.00 * x - 0.25" not in tab.get_by_test_id("relu-neuron-readout").inner_text()
+    assert "0.99 * x - 0.25" in tab.get_by_test_id("relu-neuron-readout").inner_text()
     assert not tab.log.problems(), tab.log.problems()
