@@ -98,6 +98,13 @@ def test_saturation_loses_the_chain_gradient(chapter):
     assert short20 == 1.0 and chain20 < 0.05
 
 
+def test_the_untrained_network_predicts_class_0_everywhere(chapter):
+    range_line, share_line = output_of(chapter, "out-initial").splitlines()
+    low, high = numbers_in(range_line)
+    share = numbers_in(share_line)[-1]  # "share predicted class 1 (p > 0.5): 0.000"
+    assert 0.499 < low <= high <= 0.5 and share == 0.0
+
+
 def test_the_run_starts_at_the_published_line(chapter):
     first = output_of(chapter, "out-run").splitlines()[0]
     assert first == (
