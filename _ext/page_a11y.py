@@ -10,7 +10,7 @@ fix rewrites the HTML a page template produced, as it is written, and is small e
   reader's list of regions misses it: the sidebar's top items become a ``navigation`` region
   named after the book's home;
 * ``_ext/page_speed.py``'s page rewrites run here too: no icon library, the head's scripts
-  deferred, the widget state moved to the end of the body.
+  deferred, the widget state moved to a file of its own.
 
 Every fix is a plain string or regular-expression substitution; ``tests/site/test_page_audit.py``
 checks that each one still finds its target, so a theme update that changes the markup fails a
@@ -19,7 +19,7 @@ test instead of silently bringing a violation back.
 
 import re
 
-from page_speed import defer_head_scripts, drop_icon_library, widget_state_last
+from page_speed import defer_head_scripts, drop_icon_library, widget_state_apart
 
 SEARCH_LABEL = re.compile(
     r'(<button class="btn search-button-field search-button__button[^"]*"[^>]*?)'
@@ -43,7 +43,6 @@ def logo_in_a_landmark(page):
 FIXES = (
     drop_icon_library,
     defer_head_scripts,
-    widget_state_last,
     name_search_by_its_text,
     logo_in_a_landmark,
 )
@@ -64,7 +63,10 @@ def wrap_templates(app):
 
     def render_fixed(template, context):
         output = render(template, context)
-        return fix_page(output) if template.endswith(".html") else output
+        if not template.endswith(".html"):
+            return output
+        output = widget_state_apart(output, context["pagename"], context["pathto"], app.outdir)
+        return fix_page(output)
 
     templates.render = render_fixed
 

@@ -11,10 +11,14 @@ as it did), and the theme's ``fontawesome.js`` (1.5 MB) to draw a dozen icons. T
   MathML for screen readers. No MathJax script runs on the page. A formula MathJax cannot read
   is a build warning (so the strict build fails), not red text on a page;
 * drops the theme's ``fontawesome.js``: the theme's stylesheet already draws the same icons
-  from Font Awesome's web fonts, which the browser fetches only when an icon is shown; and
-  trims that stylesheet's rules for the icons no page uses;
-* defers the head's scripts and moves the widget state to the end of the body, so that the
-  text paints first (these page rewrites run in ``_ext/page_a11y.py``'s pass over each page);
+  from Font Awesome's web fonts, which the browser fetches only when an icon is shown;
+* trims the site's stylesheets (460 kB that every page must read before it paints) to the
+  rules whose classes a page or a script of the site names, and the icon rules to the icons
+  the pages use;
+* defers the head's scripts and moves the widget state out of the page into a script file
+  that ``scripts/widgets-loader.js`` loads with the widget manager, so that the text paints
+  first (these page rewrites run in ``_ext/page_a11y.py``'s pass over each page);
+* lays out a chapter's sections only when a reader nears them (``_static/page-speed.css``);
 * gives every page a ``<meta name="description">`` (search engines show it): the page's first
   paragraph, shortened.
 
@@ -209,6 +213,93 @@ def trim_icon_rules(css, used):
     return ICON_RULE.sub(keep, css)
 
 
+WORD = re.compile(r"[A-Za-z_][\w-]*")
+NAMED = re.compile(r"[.#](-?[A-Za-z_][\w-]*)")
+NESTING = ("@media", "@supports", "@layer", "@container", "@document")
+
+
+def _block_end(css, start):
+    """The index just past the ``}`` that closes the block opened at ``css[start] == "{"``."""
+    depth, index, quote = 0, start, None
+    while index < len(css):
+        char = css[index]
+        if quote:
+            if char == "\\":
+                index += 1
+            elif char == quote:
+                quote = None
+        elif char in "\"'":
+            quote = char
+        elif char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+        index += 1
+    return len(css)
+
+
+def _selectors(prelude):
+    """A selector list split at its top-level commas (not those inside ``:is(...)``)."""
+    parts, depth, current = [], 0, []
+    for char in prelude:
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        if char == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def purge_stylesheet(css, used):
+    """``css`` without the selectors that name a class or id no page or script contains.
+
+    ``used`` is every word found in the site's pages and scripts (the classes a script adds
+    while the page runs are words in that script). A selector stays when each class and id it
+    names is a used word; a rule goes when none of its selectors stays. At-rules that hold
+    rules (``@media``, ``@supports``) are purged inside; others (``@font-face``,
+    ``@keyframes``) stay whole. A word found anywhere counts as used, so the purge errs on the
+    side of keeping a rule.
+    """
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    out, index = [], 0
+    while index < len(css):
+        brace = css.find("{", index)
+        semicolon = css.find(";", index)
+        if brace == -1:
+            out.append(css[index:])
+            break
+        if semicolon != -1 and semicolon < brace:  # @import, @charset: a statement
+            out.append(css[index : semicolon + 1])
+            index = semicolon + 1
+            continue
+        prelude = css[index:brace]
+        end = _block_end(css, brace)
+        head = prelude.strip()
+        if head.startswith(NESTING):
+            inner = purge_stylesheet(css[brace + 1 : end - 1], used)
+            if inner.strip():
+                out.append(f"{head}{{{inner}}}")
+        elif head.startswith("@"):
+            out.append(css[index:end])
+        else:
+            kept = [
+                selector
+                for selector in _selectors(head)
+                if all(name in used for name in NAMED.findall(re.sub(r"\[[^\]]*\]", "", selector)))
+            ]
+            if kept:
+                out.append(",".join(part.strip() for part in kept) + css[brace:end])
+        index = end
+    return "".join(out)
+
+
 def finished(app, exception):
     mathjax = getattr(app.builder, "_prerendered_math", None)
     if mathjax is not None:
@@ -217,17 +308,17 @@ def finished(app, exception):
     if exception is not None or app.builder.format != "html":
         return
     out = Path(app.outdir)
-    stylesheet = out / THEME_CSS
-    if not stylesheet.exists():
-        return
-    # Icon classes the pages name, or the theme's scripts may add while a page runs.
-    sources = [*out.rglob("*.html"), *(out / "_static").rglob("*.js")]
+    # Every word of the pages and of every script the site serves (the widget manager's
+    # included): the classes and ids that can ever be on a page.
+    sources = [*out.rglob("*.html"), *out.rglob("*.js")]
     used = set()
     for path in sources:
-        if "vendor" not in path.relative_to(out).parts:
-            used |= set(ICON_CLASS.findall(path.read_text(encoding="utf-8", errors="replace")))
-    css = stylesheet.read_text(encoding="utf-8")
-    stylesheet.write_text(trim_icon_rules(css, used), encoding="utf-8")
+        used |= set(WORD.findall(path.read_text(encoding="utf-8", errors="replace")))
+    for stylesheet in (out / "_static").rglob("*.css"):
+        css = stylesheet.read_text(encoding="utf-8")
+        if stylesheet.name == Path(THEME_CSS).name:
+            css = trim_icon_rules(css, {word for word in used if word.startswith("fa-")})
+        stylesheet.write_text(purge_stylesheet(css, used), encoding="utf-8")
 
 
 # -- the rendered page -----------------------------------------------------------------------
@@ -260,19 +351,31 @@ def defer_head_scripts(page):
     return HEAD_SCRIPT.sub(deferred, head) + separator + body
 
 
-def widget_state_last(page):
-    """The widget state (up to 200 kB of JSON) at the end of the body instead of in the head.
+WIDGET_STATE_FOLDER = "widget-state"
 
-    The browser then paints the text before it has read the state; the widget manager, which
-    loads later anyway, finds the state anywhere in the document.
+
+def widget_state_apart(page, pagename, pathto, outdir):
+    """The page's widget state (up to 200 kB of JSON) moved to a script file of its own.
+
+    A reader who never nears an explorer then never downloads it, and the page's text arrives
+    sooner. ``scripts/widgets-loader.js`` loads the file (named by the page's
+    ``<meta name="jupyter-widget-state">``) and puts the state back on the page, as the widget
+    manager expects it, before loading the manager. A script file (``window.jupyterWidgetState
+    = {...}``), not a JSON file: browsers let a page opened from disk load a script, not fetch
+    a file.
     """
     head, separator, body = page.partition("</head>")
     found = WIDGET_STATE.search(head)
-    if not separator or not found or "</body>" not in body:
+    if not separator or not found:
         return page
-    head = head[: found.start()] + head[found.end() :]
-    before, _, after = body.rpartition("</body>")
-    return head + separator + before + found.group(0).lstrip() + "\n</body>" + after
+    state = found.group(0).split(">", 1)[1].rsplit("</script>", 1)[0]
+    json.loads(state)  # the state is valid JSON, hence a valid script expression
+    path = f"{WIDGET_STATE_FOLDER}/{pagename}.js"
+    target = Path(outdir) / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(f"window.jupyterWidgetState = {state};\n", encoding="utf-8")
+    meta = f'\n<meta name="jupyter-widget-state" content="{pathto(path, 1)}" />'
+    return head[: found.start()] + meta + head[found.end() :] + separator + body
 
 
 FONTAWESOME = re.compile(

@@ -2,12 +2,13 @@
 //
 // The widget manager (html-manager's embed-amd.js, 3.5 MB) used to load and boot on every page
 // that has a widget, before the reader saw anything. _config.yml now loads only this file
-// (a few hundred bytes, `defer`); it watches the page's widget outputs and, when the first one
-// comes within LOOKAHEAD of the window (or the reader starts to scroll, press a key or touch),
-// adds require.js, widgets-config.js and embed-amd.js in that order. embed-amd.js then renders
-// every widget of the page, as it did before. scripts/site_assets.py copies this file to
-// vendor/; paths are computed from its own address, so they work on every page and from a
-// downloaded copy opened as files.
+// (a few kB, `defer`); it watches the page's widget outputs and, when the first one comes
+// within LOOKAHEAD of the window (or the reader starts to scroll or press keys), adds the
+// page's widget state, require.js, widgets-config.js and embed-amd.js, in that order.
+// embed-amd.js then renders every widget of the page, as it did before. A page's own script
+// can ask for it at once with window.loadJupyterWidgets(). scripts/site_assets.py copies this
+// file to vendor/; paths are computed from its own address, so they work on every page and
+// from a downloaded copy opened as files.
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -28,6 +29,23 @@
     document.head.appendChild(tag);
   }
 
+  // The page's widget state lives in a script file of its own (_ext/page_speed.py): load it,
+  // then put it back on the page where the widget manager looks for it.
+  function withState(then) {
+    var meta = document.querySelector('meta[name="jupyter-widget-state"]');
+    if (!meta) return then();
+    var tag = document.createElement("script");
+    tag.src = new URL(meta.content, document.baseURI).href;
+    tag.onload = function () {
+      var state = document.createElement("script");
+      state.type = "application/vnd.jupyter.widget-state+json";
+      state.textContent = JSON.stringify(window.jupyterWidgetState);
+      document.body.appendChild(state);
+      then();
+    };
+    document.head.appendChild(tag);
+  }
+
   function start() {
     if (started) return;
     started = true;
@@ -36,7 +54,9 @@
       window.removeEventListener(name, start, LISTENING);
     });
     window.jupyterWidgetsLoading = true;
-    add(0);
+    withState(function () {
+      add(0);
+    });
   }
 
   // The reader's own moves down the page. Not in the capture phase: the theme scrolls its
