@@ -462,14 +462,15 @@ class AdaGrad(Optimizer):
         if not hasattr(layer, "weight_cache"):
             layer.weight_cache = np.zeros_like(layer.weights)
             layer.bias_cache = np.zeros_like(layer.biases)
-        self.update_cache(layer.weight_cache, layer.dweights)
-        self.update_cache(layer.bias_cache, layer.dbiases)
+        layer.weight_cache = self.new_cache(layer.weight_cache, layer.dweights)
+        layer.bias_cache = self.new_cache(layer.bias_cache, layer.dbiases)
         lr, epsilon = self.current_learning_rate, self.epsilon
         layer.weights += -lr * layer.dweights / (np.sqrt(layer.weight_cache) + epsilon)
         layer.biases += -lr * layer.dbiases / (np.sqrt(layer.bias_cache) + epsilon)
 
-    def update_cache(self, cache, gradient):
+    def new_cache(self, cache, gradient):
         cache += gradient**2
+        return cache
 
 
 class RMSProp(AdaGrad):
@@ -482,9 +483,8 @@ class RMSProp(AdaGrad):
         super().__init__(learning_rate, decay, epsilon)
         self.rho = hyperparameter(rho, "rho", 0, 1)
 
-    def update_cache(self, cache, gradient):
-        cache *= self.rho
-        cache += (1 - self.rho) * gradient**2
+    def new_cache(self, cache, gradient):
+        return self.rho * cache + (1 - self.rho) * gradient**2
 
 
 class Adam(Optimizer):
@@ -511,23 +511,22 @@ class Adam(Optimizer):
             layer.weight_cache = np.zeros_like(layer.weights)
             layer.bias_momentums = np.zeros_like(layer.biases)
             layer.bias_cache = np.zeros_like(layer.biases)
-        self.step(layer.weights, layer.dweights, layer.weight_momentums, layer.weight_cache)
-        self.step(layer.biases, layer.dbiases, layer.bias_momentums, layer.bias_cache)
-
-    def step(self, parameter, gradient, momentum, cache):
-        """Update one parameter array, its momentum and its cache, all in place."""
-        t = self.iterations + 1
-        momentum *= self.beta_1
-        momentum += (1 - self.beta_1) * gradient
-        cache *= self.beta_2
-        cache += (1 - self.beta_2) * gradient**2
-        momentum_corrected = momentum / (1 - self.beta_1**t)
-        cache_corrected = cache / (1 - self.beta_2**t)
-        parameter += (
-            -self.current_learning_rate
-            * momentum_corrected
-            / (np.sqrt(cache_corrected) + self.epsilon)
+        layer.weight_momentums, layer.weight_cache = self.step(
+            layer.weights, layer.dweights, layer.weight_momentums, layer.weight_cache
         )
+        layer.bias_momentums, layer.bias_cache = self.step(
+            layer.biases, layer.dbiases, layer.bias_momentums, layer.bias_cache
+        )
+
+    def step(self, parameter, gradient, m, v):
+        """Update ``parameter`` in place; return its new momentum ``m`` and cache ``v``."""
+        t = self.iterations + 1
+        m = self.beta_1 * m + (1 - self.beta_1) * gradient
+        v = self.beta_2 * v + (1 - self.beta_2) * gradient**2
+        m_hat = m / (1 - self.beta_1**t)
+        v_hat = v / (1 - self.beta_2**t)
+        parameter += -self.current_learning_rate * m_hat / (np.sqrt(v_hat) + self.epsilon)
+        return m, v
 
 
 # ---------------------------------------------------------------------------
