@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from resources.widgets import AugmentationExplorer, CheckpointExplorer
+from tests.explorers.stand_in import open_built_page
 from tests.notebooks import numbers_in
 
 ANYWIDGET_MODEL = "AnyModel"
@@ -30,8 +31,7 @@ def _stored_state(executed, chapter, trait):
 
 
 def _open(page, site_url, chapter, testid):
-    page.goto(f"{site_url}book/{chapter}.html")
-    page.get_by_test_id(testid).wait_for(timeout=SETTLE_MS)
+    open_built_page(page, site_url, chapter, testid, timeout=SETTLE_MS)
 
 
 def _move(page, testid, value):
