@@ -27,13 +27,11 @@ LINE = re.compile(
 )
 
 
-# The NNFS book's script ends at train 0.69 (dropout on) and validation 0.74-0.76 here. The
-# engine follows it exactly for the first epochs (the epoch-0 line, and with an NNFS-style Adam
-# also epoch 100), but its Adam updates the float32 bias state in place where the NNFS code
-# promotes it to float64 (dense1's bias gradient is float64, through the float64 mask), and
-# from there the run takes its own path: measured 0.639 and 0.683. The bounds take in both.
-TRAIN_LOW = 0.60
-VAL_LOW = 0.63
+# The NNFS book's script ends at train 0.69 (dropout on) and validation 0.74-0.76 here; the
+# engine, whose Adam keeps dropout's float64 gradients in float64 state as the NNFS code does,
+# measured 0.694 and 0.740. Long float32 runs differ between CPUs, hence the margins.
+TRAIN_LOW, TRAIN_HIGH = 0.66, 0.72
+VAL_LOW, VAL_HIGH = 0.71, 0.78
 
 
 @pytest.fixture(scope="module")
@@ -71,10 +69,10 @@ def test_published_learning_rates(chapter):
 def test_final_accuracies(chapter):
     *_, (epoch, accuracy, loss, *_rest) = run_lines(chapter)
     assert epoch == 10_000
-    assert TRAIN_LOW <= accuracy <= 0.75  # with dropout on; published here: 0.69
+    assert TRAIN_LOW <= accuracy <= TRAIN_HIGH  # with dropout on; published here: 0.69
     train_acc, train_loss, val_acc, val_loss = numbers_in(output_of(chapter, "out-validation"))
     assert train_acc > accuracy - 0.01, "the full network does better than the thinned ones"
-    assert VAL_LOW <= val_acc <= 0.80  # published here: 0.74-0.76
+    assert VAL_LOW <= val_acc <= VAL_HIGH  # published here: 0.74-0.76
     assert abs(train_acc - val_acc) < 0.06, "little overfitting"
 
 
