@@ -257,6 +257,22 @@ def _selectors(prelude):
     return parts
 
 
+def _names(selector):
+    """The classes and ids a selector needs on an element for it to match.
+
+    Names inside attribute values and inside functional pseudo-classes (``:not(.a)``,
+    ``:is(.a, .b)``) do not count: a selector that excludes a class, or names one of several,
+    may match without it.
+    """
+    selector = re.sub(r"\[[^\]]*\]", "", selector)
+    while "(" in selector:
+        simpler = re.sub(r"\([^()]*\)", "", selector)
+        if simpler == selector:
+            break
+        selector = simpler
+    return set(NAMED.findall(selector))
+
+
 def purge_stylesheet(css, used):
     """``css`` without the selectors that name a class or id no page or script contains.
 
@@ -289,11 +305,7 @@ def purge_stylesheet(css, used):
         elif head.startswith("@"):
             out.append(css[index:end])
         else:
-            kept = [
-                selector
-                for selector in _selectors(head)
-                if all(name in used for name in NAMED.findall(re.sub(r"\[[^\]]*\]", "", selector)))
-            ]
+            kept = [selector for selector in _selectors(head) if _names(selector) <= used]
             if kept:
                 out.append(",".join(part.strip() for part in kept) + css[brace:end])
         index = end
