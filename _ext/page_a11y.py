@@ -5,7 +5,8 @@ fix rewrites the HTML a page template produced, as it is written, and is small e
 
 * the search buttons say "Search Ctrl+K" but are named "Search" (``aria-label``): a speech
   user who says what they see would not reach them (WCAG 2.5.3, label in name). The label is
-  dropped, so the name is the visible text;
+  dropped, so the name is the visible text; so is the label "Toggle hidden content" of the
+  summary of a folded code cell, which reads "Show code cell source";
 * the book's title link (the logo) in the left sidebar sits outside any landmark, so a screen
   reader's list of regions misses it: the sidebar's top items become a ``navigation`` region
   named after the book's home;
@@ -36,6 +37,14 @@ def name_search_by_its_text(page):
     return SEARCH_LABEL.sub(r"\1", page)
 
 
+HIDDEN_CELL_LABEL = '<summary aria-label="Toggle hidden content">'
+
+
+def name_hidden_cells_by_their_text(page):
+    """A folded code cell's summary ("Show code cell source") is named by what it says."""
+    return page.replace(HIDDEN_CELL_LABEL, "<summary>")
+
+
 def logo_in_a_landmark(page):
     return page.replace(SIDEBAR_START, SIDEBAR_START_LANDMARK)
 
@@ -44,6 +53,7 @@ FIXES = (
     drop_icon_library,
     defer_head_scripts,
     name_search_by_its_text,
+    name_hidden_cells_by_their_text,
     logo_in_a_landmark,
 )
 
