@@ -418,10 +418,11 @@ def test_lighthouse_meets_the_goals(lighthouse_results):
     assert not misses, json.dumps(misses, indent=2) + "\nsee test-artifacts/lighthouse/"
 
 
-# Measured when this test was written: 74-86 on the light pages, 59-62 on the pages with the
-# largest widget state and most math (chapters 4, 10, 11, 16, 22). What is left is the theme's
-# 166 kB stylesheet and the pages' own size and layout on a throttled phone; see issue 13.
-MOBILE_FLOOR = 55
+# Measured on every chapter when this test was written (a busy 2-core machine): 58-86, the
+# lowest on the pages with the most math and the largest outputs (chapters 4, 8, 9, 10, 16);
+# before issue 13 they scored 25-45. What is left is mostly the theme's 166 kB stylesheet and
+# the pages' own size and layout on a throttled phone. The floor leaves room for a busy machine.
+MOBILE_FLOOR = 45
 
 
 def test_lighthouse_mobile_performance_stays_above_its_floor(lighthouse_results):
@@ -434,7 +435,7 @@ def test_lighthouse_mobile_performance_stays_above_its_floor(lighthouse_results)
     assert not low, low
 
 
-@pytest.mark.xfail(reason="issue 13: mobile performance is 59-62 on the heaviest widget pages")
+@pytest.mark.xfail(reason="issue 13: mobile performance is 58-66 on the heaviest pages")
 def test_lighthouse_mobile_performance_reaches_70(lighthouse_results):
     misses = _misses(lighthouse_results, _mobile_performance)
     assert not misses, json.dumps(misses, indent=2) + "\nsee test-artifacts/lighthouse/"
