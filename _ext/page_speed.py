@@ -273,6 +273,17 @@ def _names(selector):
     return set(NAMED.findall(selector))
 
 
+def _is_used(name, used):
+    """A class is used when a page or script names it, or a script builds it from a prefix.
+
+    Scripts build some class names from a fixed start (Bootstrap's ``"bs-" + placement``):
+    a used word that ends in ``-`` keeps every class that starts with it.
+    """
+    if name in used:
+        return True
+    return any(name[: index + 1] in used for index, char in enumerate(name) if char == "-")
+
+
 def purge_stylesheet(css, used):
     """``css`` without the selectors that name a class or id no page or script contains.
 
@@ -305,7 +316,11 @@ def purge_stylesheet(css, used):
         elif head.startswith("@"):
             out.append(css[index:end])
         else:
-            kept = [selector for selector in _selectors(head) if _names(selector) <= used]
+            kept = [
+                selector
+                for selector in _selectors(head)
+                if all(_is_used(name, used) for name in _names(selector))
+            ]
             if kept:
                 out.append(",".join(part.strip() for part in kept) + css[brace:end])
         index = end

@@ -78,6 +78,9 @@ def test_stylesheets_lose_only_rules_no_page_can_use():
         '@font-face{font-family:F;src:url(f)}#used[data-x="{.gone}"]{y:1}'
         '.fa-bars:before{content:"a"}'
     )
+    # A class a script builds from a prefix ("bs-" + placement) stays.
+    built = page_speed.purge_stylesheet(".bs-tooltip-top{a:1}.xy-top{b:2}", {"bs-"})
+    assert built == ".bs-tooltip-top{a:1}"
     icons = page_speed.trim_icon_rules(
         ".fa-a:before,.fa-b:before{content:1}.fa-c:before{content:2}", {"fa-b"}
     )
