@@ -4,6 +4,7 @@ Cells whose numbers a test checks carry a tag in their metadata, e.g. ``out-one-
 ``output_of(nb, "out-one-step")`` returns the text that cell printed.
 """
 
+import json
 import re
 from pathlib import Path
 
@@ -24,8 +25,34 @@ def execute_alone(name):
 
 
 def load_executed(built_book, name):
+    """The chapter as the build executed it; the build keeps its glued values beside it."""
     path = Path(built_book) / "_build" / "jupyter_execute" / "book" / f"{name}.ipynb"
-    return nbformat.read(path, as_version=4)
+    nb = nbformat.read(path, as_version=4)
+    glue_file = path.with_suffix(".glue.json")
+    if glue_file.exists():
+        nb.metadata["glued"] = {
+            key: output["data"]["text/plain"]
+            for key, output in json.loads(glue_file.read_text()).items()
+        }
+    return nb
+
+
+GLUE_TEXT = "application/papermill.record/text/plain"
+
+
+def glued(nb):
+    """``{name: text}`` of every value the chapter glued (MyST-NB ``glue``).
+
+    A notebook executed on its own keeps them as cell outputs; the book's build moves them into
+    a ``.glue.json`` file that ``load_executed`` reads.
+    """
+    found = dict(nb.metadata.get("glued", {}))
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name is not None:
+                found[name] = output["data"].get(GLUE_TEXT, output["data"].get("text/plain"))
+    return found
 
 
 def tagged_cells(nb, tag):

@@ -20,6 +20,7 @@ from resources.classes import (
     ReLU,
     SoftMax,
 )
+from tests.notebooks import glued as glued_values
 from tests.notebooks import numbers_in, output_of
 
 STEPS_PER_EPOCH = math.ceil(1078 / 32)  # 60 % of the 1,797 digits, batches of 32
@@ -32,15 +33,9 @@ def unwrapped(text):
 
 def glued(nb, name):
     """The value a cell stored with ``glue(name, ...)`` (its text form)."""
-    found = [
-        output["data"]["application/papermill.record/text/plain"]
-        for cell in nb.cells
-        if cell.cell_type == "code"
-        for output in cell.get("outputs", [])
-        if output.get("metadata", {}).get("scrapbook", {}).get("name") == name
-    ]
-    assert len(found) == 1, f"expected one glued value {name!r}, found {len(found)}"
-    return found[0]
+    values = glued_values(nb)
+    assert name in values, f"expected a glued value {name!r}"
+    return values[name]
 
 
 @pytest.fixture(scope="module")

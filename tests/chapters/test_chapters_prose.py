@@ -11,6 +11,8 @@ import nbformat
 import pytest
 import yaml
 
+from tests.notebooks import glued as glued_values
+
 ROOT = Path(__file__).resolve().parents[2]
 MINE = sorted(p.stem for p in (ROOT / "book").glob("*.ipynb"))
 IN_TOC = {
@@ -59,12 +61,7 @@ def test_no_page_promises_chapters_the_book_lacks():
 
 @pytest.mark.parametrize("name", MINE)
 def test_glued_numbers_are_defined_by_the_chapter(executed, name):
-    nb = executed(name)
-    glued = {
-        output.get("metadata", {}).get("scrapbook", {}).get("name")
-        for cell in nb.cells
-        for output in cell.get("outputs", [])
-    }
+    glued = glued_values(executed(name))
     for key in GLUE.findall(markdown(name)):
         assert key in glued, f"{name} quotes {key}, which no cell glues"
 
@@ -72,12 +69,8 @@ def test_glued_numbers_are_defined_by_the_chapter(executed, name):
 @pytest.mark.parametrize("name", MINE)
 def test_glued_values_are_plain_numbers_or_text(executed, name):
     """MyST-NB formats a glued value from its text form: a NumPy scalar's repr would break it."""
-    nb = executed(name)
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            if "scrapbook" in output.get("metadata", {}):
-                text = output["data"]["application/papermill.record/text/plain"]
-                assert not text.startswith("np."), (name, text)
+    for text in glued_values(executed(name)).values():
+        assert not text.startswith("np."), (name, text)
 
 
 @pytest.mark.parametrize("name", MINE)
