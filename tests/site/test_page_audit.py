@@ -234,7 +234,7 @@ def test_the_top_of_a_chapter_needs_no_widget_code(browser, site_url, built_book
             page.wait_for_timeout(1000)
             top = page.evaluate(
                 """() => {
-                  const heading = document.querySelector("main h1");
+                  const heading = document.querySelector("main article h1");
                   const box = heading.getBoundingClientRect();
                   const paragraph = document.querySelector("main section p");
                   return {
