@@ -11,7 +11,6 @@ import nbformat
 import numpy as np
 import pytest
 
-from tests.conftest import open_offline_page
 from tests.notebooks import numbers_in, output_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -338,67 +337,4 @@ def test_one_nnfs_init_and_the_ulp_sentence_comes_from_the_output(nb):
     assert sum(int(n) for n in found) <= 4
 
 
-# ---------------------------------------------------------------------------
-# The neuron explorer on the built static page (no kernel): needs the site's own widget scripts
-# ---------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def static_page(built_book, browser, site_url):
-    if not (Path(built_book) / "_build" / "html" / "vendor").is_dir():
-        pytest.skip("this build does not serve its own widget scripts (no vendor/ folder) yet")
-    page = open_offline_page(browser, viewport={"width": 1200, "height": 1000})
-    page.goto(f"{site_url}book/{NAME}.html")
-    page.get_by_test_id("output").wait_for(timeout=30000)
-    page.errors = page.log.errors
-    yield page
-    page.context.close()
-
-
-def slider_readouts(page):
-    readouts = page.locator(".widget-slider .widget-readout")
-    return [readouts.nth(i).inner_text().replace("\u2212", "-") for i in range(readouts.count())]
-
-
-def test_static_page_explorer_steps_and_resets(static_page):
-    page = static_page
-    assert page.get_by_test_id("output").inner_text() == "6.000"
-    assert slider_readouts(page)[:4] == ["-3.000", "-1.000", "2.000", "1.000"]
-    page.get_by_test_id("step").click()
-    assert page.get_by_test_id("output").inner_text() == "5.985"
-    # jslink carries the step from the graph to the sliders, without a kernel
-    page.wait_for_function(
-        "document.querySelector('.widget-slider .widget-readout').innerText.includes('3.001')"
-    )
-    assert slider_readouts(page)[:4] == ["-3.001", "-0.998", "1.997", "0.999"]
-    page.get_by_test_id("reset").click()
-    assert page.get_by_test_id("output").inner_text() == "6.000"
-    assert page.errors == []
-
-
-def test_static_page_sliders_drive_the_graph(static_page):
-    page = static_page
-    page.get_by_test_id("reset").click()
-    handles = page.locator(".widget-slider .noUi-handle")
-    handles.nth(2).focus()  # w2: one keyboard step is the slider's step, 0.001
-    page.keyboard.press("ArrowRight")
-    page.wait_for_function(
-        "document.querySelector('[data-testid=output]').innerText === '6.003'", timeout=10000
-    )
-    handles.nth(3).focus()  # b to its minimum -5: z = -3 + 2 + 3 * 2.001 - 5 > 0 still
-    page.keyboard.press("Home")
-    page.wait_for_function(
-        "document.querySelector('[data-testid=output]').innerText === '0.003'", timeout=10000
-    )
-    handles.nth(2).focus()
-    page.keyboard.press("ArrowLeft")
-    page.keyboard.press("ArrowLeft")  # w2 = 1.999: z = -0.003, the neuron is dead
-    page.wait_for_function(
-        "document.querySelector('[data-testid=message]').innerText.includes('dead')",
-        timeout=10000,
-    )
-    assert page.get_by_test_id("output").inner_text() == "0.000"
-    assert page.get_by_test_id("db").inner_text() == "0.000"
-    page.get_by_test_id("reset").click()
-    assert page.get_by_test_id("output").inner_text() == "6.000"
-    assert page.errors == []
+# The neuron explorer on the built static page is tested in tests/explorers/test_neuron_explorer.py.
