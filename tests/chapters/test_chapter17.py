@@ -119,8 +119,11 @@ def test_the_small_start_learns_far_more_slowly(chapter):
     for epoch in (100, 200, 300, 500, 700, 1000):
         loss_big, loss_small, acc_big, acc_small = by_epoch[epoch]
         assert loss_small > loss_big
-    for epoch in (200, 300, 500, 700, 1000):
-        assert by_epoch[epoch][3] < by_epoch[epoch][2]  # accuracy lags
+    # The accuracy lags while the small network is still coarse (the chapter's claim at epoch
+    # 300). Later, both runs' accuracies spike up and down (a share within std(y) / 250 is a
+    # sharp measure), so single epochs there say little.
+    for epoch in (200, 300):
+        assert by_epoch[epoch][3] < by_epoch[epoch][2]
     assert by_epoch[300][1] / by_epoch[300][0] > 10
     run = {int(m[0]): float(m[1]) for m in LINE.findall(output_of(chapter, "out-run"))}
     assert by_epoch[1000][2] == pytest.approx(run[1000], abs=5e-4)  # the same run
