@@ -42,11 +42,14 @@ def spiral_model(optimizer=None, hidden=64):
     return model
 
 
-def hand_written_run(X, y, epochs):
-    """Chapter 10's loop, written out; returns its per-epoch numbers and the layers."""
+def hand_written_run(X, y, epochs, optimizer=None):
+    """Chapter 10's loop, written out (the tests' one reference for ``Model.train``).
+
+    Returns its per-epoch losses, accuracies, learning rates and printed lines, and the layers.
+    """
     dense1, activation1, dense2 = DenseLayer(2, 64), ReLU(), DenseLayer(64, 3)
     loss_activation = SoftMaxCategoricalCrossEntropy()
-    optimizer = Adam(learning_rate=0.05, decay=5e-7)
+    optimizer = optimizer or Adam(learning_rate=0.05, decay=5e-7)
     losses, accuracies, rates, lines = [], [], [], []
     for epoch in range(epochs):
         dense1.forward(X)

@@ -17,9 +17,10 @@ import numpy as np
 import pytest
 from nnfs.datasets import spiral_data
 
-from resources.classes import SGD, Adam, DenseLayer, ReLU, SoftMaxCategoricalCrossEntropy
+from resources.classes import SGD, Adam, DenseLayer, ReLU
 from resources.widgets import OptimizerExplorer
 from resources.widgets import optimizer_explorer as oe
+from tests.engine.test_model import hand_written_run
 from tests.explorers.node_harness import run_js
 from tests.explorers.stand_in import (
     axe_violations,
@@ -51,29 +52,20 @@ def explorer():
 
 
 def independent_run(optimizer, epochs, record_every):
-    """Chapter 10's loop, written out again, from the weights nnfs.init() gives."""
+    """Chapter 10's loop as the tests write it, from the weights nnfs.init() gives."""
     nnfs.init()
     X, y = spiral_data(samples=100, classes=3)
-    dense1, relu, dense2 = DenseLayer(2, 64), ReLU(), DenseLayer(64, 3)
-    head = SoftMaxCategoricalCrossEntropy()
-    losses, accuracies = [], []
-    for epoch in range(epochs):
-        dense1.forward(X)
-        relu.forward(dense1.output)
-        dense2.forward(relu.output)
-        loss = head.forward(dense2.output, y)
-        if epoch % record_every == 0:
-            losses.append(float(loss))
-            accuracies.append(float(np.mean(head.output.argmax(axis=1) == y)))
-        head.backward(head.output, y)
-        dense2.backward(head.dinputs)
-        relu.backward(dense2.dinputs)
-        dense1.backward(relu.dinputs)
-        optimizer.pre_update_params()
-        optimizer.update_params(dense1)
-        optimizer.update_params(dense2)
-        optimizer.post_update_params()
-    return losses, accuracies, (dense1, relu, dense2)
+    losses, accuracies, _, _, (dense1, dense2) = hand_written_run(X, y, epochs, optimizer)
+    keep = slice(0, epochs, record_every)
+    return (
+        [float(v) for v in losses[keep]],
+        [float(v) for v in accuracies[keep]],
+        (
+            dense1,
+            ReLU(),
+            dense2,
+        ),
+    )
 
 
 def test_every_grid_setting_has_a_run(explorer):
