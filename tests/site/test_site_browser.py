@@ -236,14 +236,6 @@ def test_page_works_offline(offline_page, site_url, built_book, page_path):
         page.screenshot(path=SCREENSHOTS / f"{Path(page_path).stem}.png", full_page=True)
     problems = page_problems(page, page_path, widget_outputs(built_book, page_path))
     assert not problems, f"{page_path}:\n  " + "\n  ".join(problems)
-    # Code lines (at most 88 characters) fit their cell's box at 1280 px: no sideways scrolling.
-    wide = page.evaluate(CODE_CELLS_THAT_SCROLL)
-    assert wide == [], f"{page_path}: code cells that scroll sideways: {wide}"
-
-
-CODE_CELLS_THAT_SCROLL = """() => [...document.querySelectorAll("div.cell_input pre")]
-  .filter((pre) => pre.scrollWidth > pre.clientWidth + 1)
-  .map((pre) => pre.textContent.split("\\n")[0])"""
 
 
 def test_a_refused_request_is_noticed(offline_page, site_url):
