@@ -8,35 +8,13 @@ the same seed for every evaluation.
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
 
 from resources.classes import Dropout
-
-H = 1e-6
-SETTINGS = settings(max_examples=40, deadline=None)
-
-
-def numerical_gradient(f, values, h=H):
-    values = np.array(values, dtype=np.float64)
-    gradient = np.zeros_like(values)
-    for index in np.ndindex(values.shape):
-        nudge = np.zeros_like(values)
-        nudge[index] = h
-        gradient[index] = (f(values + nudge) - f(values - nudge)) / (2 * h)
-    return gradient
-
+from tests.engine.test_engine import SETTINGS, matrices, numerical_gradient
 
 sizes = st.integers(min_value=1, max_value=6)
-
-
-def matrices(rows, cols, low=-5.0, high=5.0):
-    return arrays(
-        np.float64,
-        (rows, cols),
-        elements=st.floats(low, high, allow_nan=False, allow_infinity=False),
-    )
 
 
 @st.composite
