@@ -7,8 +7,9 @@ accepts the same tolerance and never raises on a reader's answer (Run All keeps 
   for a choice exercise, a string of letters such as ``"ace"``);
 - ``check_function(n, answer, reference, points, hint)``: a function the reader wrote (for
   instance a derivative), compared with ``reference`` at each of ``points``;
-- ``numerical_derivative(f)`` and ``numerical_gradient(f, x)``: central differences in float64,
-  the reference a derivation exercise is checked against (so no formula appears in the check).
+- ``numerical_derivative(f, x)`` and ``numerical_gradient(f, x)`` (from ``resources.gradients``,
+  re-exported here): central differences in float64, the reference a derivation exercise is
+  checked against (so no formula appears in the check).
 
 Each prints one line that starts ``Exercise n: correct!``, ``Exercise n: not answered yet.`` or
 ``Exercise n: not quite.`` (with what was wrong and the hint) and returns nothing, so that a
@@ -47,6 +48,8 @@ import json
 import zlib
 
 import numpy as np
+
+from resources.gradients import numerical_derivative, numerical_gradient
 
 RTOL = 1e-5
 ATOL = 1e-8
@@ -97,34 +100,6 @@ def seal(value):
 def sealed(token):
     """The expected value stored in ``token`` (made by :func:`seal`), for ``check``."""
     return Sealed(token)
-
-
-# -- numerical references ------------------------------------------------------------------------
-
-
-def numerical_derivative(f, h=1e-5):
-    """The function ``x -> (f(x + h) - f(x - h)) / (2h)``, in float64: f' without a formula."""
-
-    def derivative(x):
-        x = np.asarray(x, dtype=float)
-        return (np.asarray(f(x + h), dtype=float) - np.asarray(f(x - h), dtype=float)) / (2 * h)
-
-    return derivative
-
-
-def numerical_gradient(f, x, h=1e-5):
-    """Central differences of the scalar ``f`` at ``x``: an array shaped like ``x`` (float64).
-
-    Entry ``i`` is ``(f(x + h e_i) - f(x - h e_i)) / (2h)``, with ``e_i`` the unit array that is
-    1 at ``i``; ``f`` receives a float64 copy of ``x`` each time.
-    """
-    x = np.array(x, dtype=float)
-    gradient = np.zeros(x.shape, dtype=float)
-    for index in np.ndindex(x.shape):
-        step = np.zeros(x.shape, dtype=float)
-        step[index] = h
-        gradient[index] = (float(f(x + step)) - float(f(x - step))) / (2 * h)
-    return gradient
 
 
 # -- the checks --------------------------------------------------------------------------------
@@ -287,7 +262,7 @@ def check_function(exercise, answer, reference, points, hint=""):
 
     ``answer`` and ``reference`` take one point (a number or an array) and return numbers;
     ``points``: a list of such points (a tuple is a point of several arguments, unpacked into
-    ``answer(*point)``). ``reference`` is typically ``numerical_derivative(f)`` or
+    ``answer(*point)``). ``reference`` is typically ``lambda x: numerical_derivative(f, x)`` or
     ``lambda x: numerical_gradient(f, x)``, so the expected formula never appears. ``None``
     means not answered yet; a value that is not a function, or a function that raises, gets a
     clear message instead of an exception. Prints one line and returns nothing.

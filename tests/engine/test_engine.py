@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from resources import gradients
 from resources.classes import (
     CategoricalCrossEntropy,
     DenseLayer,
@@ -24,13 +25,22 @@ SETTINGS = settings(max_examples=40, deadline=None)
 
 
 def numerical_gradient(f, values, h=H):
-    values = np.array(values, dtype=np.float64)
-    gradient = np.zeros_like(values)
-    for index in np.ndindex(values.shape):
-        nudge = np.zeros_like(values)
-        nudge[index] = h
-        gradient[index] = (f(values + nudge) - f(values - nudge)) / (2 * h)
-    return gradient
+    """The book's central differences (``resources.gradients``), with the tests' step."""
+    return gradients.numerical_gradient(f, values, h)
+
+
+def of_entries(array, f):
+    """``f()``, which reads ``array`` in place, as a function of ``array``'s entries."""
+
+    def at(values):
+        saved = array.copy()
+        array[...] = values
+        try:
+            return f()
+        finally:
+            array[...] = saved
+
+    return at
 
 
 sizes = st.integers(min_value=1, max_value=5)
@@ -407,20 +417,6 @@ def test_dense_layer_and_relu_with_huge_inputs_stay_finite():
 # ---------------------------------------------------------------------------
 
 
-def numerical_gradient_in_place(f, array, h=H):
-    """Central differences of ``f()`` with respect to ``array``, nudged in place."""
-    grad = np.zeros_like(array)
-    for index in np.ndindex(array.shape):
-        saved = array[index]
-        array[index] = saved + h
-        up = f()
-        array[index] = saved - h
-        down = f()
-        array[index] = saved
-        grad[index] = (up - down) / (2 * h)
-    return grad
-
-
 def test_whole_network_gradients_match_numerical_ones():
     # float64 data, so that central differences are accurate.
     rng = np.random.default_rng(1)
@@ -447,7 +443,7 @@ def test_whole_network_gradients_match_numerical_ones():
     params = [dense1.weights, dense1.biases, dense2.weights, dense2.biases]
     for got, param in zip(analytic, params, strict=True):
         np.testing.assert_allclose(
-            got, numerical_gradient_in_place(loss, param), rtol=1e-5, atol=1e-8
+            got, numerical_gradient(of_entries(param, loss), param), rtol=1e-5, atol=1e-8
         )
 
 

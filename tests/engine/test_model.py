@@ -25,6 +25,7 @@ from resources.classes import (
     SoftMaxCategoricalCrossEntropy,
 )
 from resources.model import _progress_line
+from tests.engine.test_engine import numerical_gradient, of_entries
 
 
 def spiral_model(optimizer=None, hidden=64):
@@ -110,19 +111,6 @@ def test_finalize_uses_the_combined_gradient_only_for_softmax_with_cross_entropy
     assert other.softmax_classifier_output is None
 
 
-def numerical_gradient(f, values, h=1e-6):
-    gradient = np.zeros_like(values)
-    for index in np.ndindex(values.shape):
-        original = values[index]
-        values[index] = original + h
-        up = f()
-        values[index] = original - h
-        down = f()
-        values[index] = original
-        gradient[index] = (up - down) / (2 * h)
-    return gradient
-
-
 @pytest.mark.parametrize("combined", [True, False])
 def test_a_training_step_takes_the_numerical_gradient_of_the_loss(combined):
     rng = np.random.default_rng(3)
@@ -138,7 +126,10 @@ def test_a_training_step_takes_the_numerical_gradient_of_the_loss(combined):
         return model.loss.calculate(model.forward(X, training=False), y)
 
     expected = [
-        (numerical_gradient(loss, layer.weights), numerical_gradient(loss, layer.biases))
+        (
+            numerical_gradient(of_entries(layer.weights, loss), layer.weights),
+            numerical_gradient(of_entries(layer.biases, loss), layer.biases),
+        )
         for layer in model.trainable_layers
     ]
     model.train(X, y, epochs=1, print_every=None)
@@ -432,7 +423,10 @@ def test_the_regularization_gradient_reaches_the_weights():
         output = model.forward(X, training=False)
         return model.loss.calculate(output, y) + model.regularization_loss()
 
-    expected = [numerical_gradient(total_loss, layer.weights) for layer in model.trainable_layers]
+    expected = [
+        numerical_gradient(of_entries(layer.weights, total_loss), layer.weights)
+        for layer in model.trainable_layers
+    ]
     history = model.train(X, y, epochs=1, print_every=None)
     assert history["regularization_loss"][0] > 0.01
     for layer, dweights in zip(model.trainable_layers, expected, strict=True):

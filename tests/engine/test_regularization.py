@@ -14,6 +14,7 @@ from hypothesis.extra.numpy import arrays
 
 from resources.classes import DenseLayer, Loss, ReLU
 from resources.nnfs_numpy import nnfs_numpy
+from tests.engine.test_engine import numerical_gradient
 
 H = 1e-6
 SETTINGS = settings(max_examples=40, deadline=None)
@@ -23,16 +24,6 @@ STRENGTHS = (
     "bias_regularizer_l1",
     "bias_regularizer_l2",
 )
-
-
-def numerical_gradient(f, values, h=H):
-    values = np.array(values, dtype=np.float64)
-    gradient = np.zeros_like(values)
-    for index in np.ndindex(values.shape):
-        nudge = np.zeros_like(values)
-        nudge[index] = h
-        gradient[index] = (f(values + nudge) - f(values - nudge)) / (2 * h)
-    return gradient
 
 
 sizes = st.integers(min_value=1, max_value=5)
