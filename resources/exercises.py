@@ -270,6 +270,100 @@ def check_function(exercise, answer, reference, points, hint=""):
     _check_function(exercise, answer, reference, points, hint)
 
 
+def check_backward(exercise, answer, forward, shapes, hint=""):
+    """Say whether the reader's backward pass of a layer agrees with a numerical gradient.
+
+    ``answer(inputs, weights, dvalues)`` must return ``(dweights, dbiases, dinputs)`` for a
+    layer whose output is ``forward(inputs, weights, biases)``. ``shapes``: a list of
+    ``(n_samples, n_inputs, n_neurons)``; for each, random ``inputs`` (n_samples, n_inputs),
+    ``weights`` (n_inputs, n_neurons), ``biases`` (1, n_neurons) and ``dvalues`` (n_samples,
+    n_neurons) are drawn (seeded), and the three gradients are compared with the numerical
+    gradients of ``sum(dvalues * forward(inputs, weights, biases))``. Prints one line and
+    returns nothing; never raises on ``answer``.
+    """
+    _check_backward(exercise, answer, forward, shapes, hint)
+
+
+def _layer_gradients(forward, inputs, weights, biases, dvalues):
+    """The numerical (dweights, dbiases, dinputs) of ``sum(dvalues * forward(...))``."""
+
+    def loss(x, w, b):
+        return np.sum(dvalues * forward(x, w, b))
+
+    return (
+        numerical_gradient(lambda w: loss(inputs, w, biases), weights),
+        numerical_gradient(lambda b: loss(inputs, weights, b), biases),
+        numerical_gradient(lambda x: loss(x, weights, biases), inputs),
+    )
+
+
+def _check_backward(exercise, answer, forward, shapes, hint):
+    """``check_backward``, returning ``True`` only for a correct answer."""
+    if answer is None:
+        _say(exercise, "not answered yet.", "Replace None with your function and run this again.")
+        return False
+    if not callable(answer):
+        _say(
+            exercise,
+            "not quite.",
+            f"Expected a function (def or lambda), got {_describe(answer)}.",
+            hint,
+        )
+        return False
+    rng = np.random.default_rng(0)
+    names = ("dweights", "dbiases", "dinputs")
+    for n_samples, n_inputs, n_neurons in shapes:
+        inputs = rng.normal(size=(n_samples, n_inputs))
+        weights = rng.normal(size=(n_inputs, n_neurons))
+        biases = rng.normal(size=(1, n_neurons))
+        dvalues = rng.normal(size=(n_samples, n_neurons))
+        want = _layer_gradients(forward, inputs, weights, biases, dvalues)
+        where = f"(inputs of shape {inputs.shape}, weights {weights.shape})"
+        try:
+            result = answer(inputs.copy(), weights.copy(), dvalues.copy())
+        except Exception as error:  # the reader's code: report it, never raise
+            _say(
+                exercise,
+                "not quite.",
+                f"Your function raised {type(error).__name__}: {error} {where}.",
+                hint,
+            )
+            return False
+        if not isinstance(result, tuple | list) or len(result) != 3:
+            _say(
+                exercise,
+                "not quite.",
+                "Your function should return three arrays (dweights, dbiases, dinputs), "
+                f"it returned {_describe(result)}.",
+                hint,
+            )
+            return False
+        for name, value, expected in zip(names, result, want, strict=True):
+            got = _as_numbers(value)
+            if got is None:
+                _say(
+                    exercise,
+                    "not quite.",
+                    f"Its {name} should be numbers, it is {_describe(value)}.",
+                    hint,
+                )
+                return False
+            if got.shape != expected.shape or not np.allclose(got, expected, rtol=RTOL, atol=ATOL):
+                if got.shape != expected.shape:
+                    detail = f"Its {name} has shape {got.shape}, expected {expected.shape}."
+                else:
+                    detail = f"Its {name} differs from the numerical gradient {where}."
+                _say(
+                    exercise,
+                    "not quite.",
+                    detail,
+                    hint,
+                )
+                return False
+    _say(exercise, "correct!")
+    return True
+
+
 def is_close(a, b):
     """The book's tolerance as a plain test: same shape and ``allclose(rtol=RTOL, atol=ATOL)``."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
@@ -282,6 +376,7 @@ __all__ = [
     "RTOL",
     "Sealed",
     "check",
+    "check_backward",
     "check_function",
     "is_close",
     "numerical_derivative",

@@ -75,7 +75,7 @@ def test_exercise_layout(name):
         (check,) = tagged_cells(nb, f"check-{n}")
         assert "remove-input" in check.metadata["tags"], "the page hides the check's source"
         assert check.metadata.get("jupyter", {}).get("source_hidden") is True, "and JupyterLab"
-        assert re.search(rf"\bcheck(_function)?\(\s*{n},\s*answer_{n},", check.source)
+        assert re.search(rf"\bcheck(_function|_backward)?\(\s*{n},\s*answer_{n},", check.source)
         assert "import" not in check.source
         index = nb.cells.index(check)
         assert nb.cells.index(answer) < index
