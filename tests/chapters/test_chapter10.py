@@ -12,11 +12,10 @@ import re
 
 import pytest
 
-from tests.notebooks import numbers_in, output_of
+from tests.notebooks import glued, numbers_in, output_of
 
 # tag: (initial learning rate, decay)
 RUNS = {
-    "out-run-sgd": (1.0, 0.0),
     "out-run-sgd-decay": (1.0, 1e-3),
     "out-run-momentum": (1.0, 1e-3),
     "out-run-adagrad": (1.0, 1e-4),
@@ -71,19 +70,30 @@ def test_adam_reaches_the_published_accuracy(chapter):
 
 def test_the_comparison_supports_the_text(chapter):
     # The cell also shows a figure, whose text form ("<Figure size ...>") precedes the table.
-    table = re.findall(
-        r"([^\s>][^\n>]*?)\s+final acc ([\d.]+), final loss ([\d.]+)",
-        output_of(chapter, "out-comparison"),
-    )
+    text = output_of(chapter, "out-comparison")
+    table = re.findall(r"([^\s>][^\n>]*?)\s+final acc ([\d.]+), final loss ([\d.]+)", text)
     final = {name: (float(acc), float(loss)) for name, acc, loss in table}
-    assert list(final) == ["SGD", "SGD, decay", "SGD, momentum", "AdaGrad", "RMSProp", "Adam"]
-    # "Adam reaches the best accuracy and the lowest loss of all the runs"
+    assert list(final) == ["SGD, decay", "SGD, momentum", "AdaGrad", "RMSProp", "Adam"]
+    # "Adam reaches the best training accuracy and the lowest loss of all the runs"
     assert final["Adam"][0] == max(acc for acc, _ in final.values())
     assert final["Adam"][1] == min(loss for _, loss in final.values())
-    # "momentum makes a large difference"; "decay ... lower loss, but the accuracy is poor"
-    assert final["SGD, momentum"][0] > final["SGD"][0] + 0.1
-    assert final["SGD, decay"][1] < final["SGD"][1]
-    assert final["SGD"][0] < 0.8 and final["SGD, decay"][0] < 0.8
+    # "momentum makes a large difference" (the two SGD runs differ only in the momentum);
+    # SGD with decay "stays far from what a network of this size can reach"
+    assert final["SGD, momentum"][0] > final["SGD, decay"][0] + 0.1
+    assert final["SGD, decay"][0] < 0.8 < 0.95 <= final["Adam"][0]
+    # The caveat: SGD's accuracy still swings over its last 1,000 epochs.
+    low, high = numbers_in(text.split("over its last 1,000 epochs:")[1].splitlines()[0])
+    values = glued(chapter)
+    assert float(values["ch10_sgd_last_low"]) == pytest.approx(low, abs=5e-4)
+    assert float(values["ch10_sgd_last_high"]) == pytest.approx(high, abs=5e-4)
+    assert low <= final["SGD, decay"][0] <= high and high - low > 0.02
+
+
+def test_the_comparison_plots_are_legible(chapter):
+    code = "\n".join(c.source for c in chapter.cells if c.cell_type == "code")
+    assert 'ax_loss.set_yscale("log")' in code  # the spikes do not fill the panel
+    assert "fig.legend(handles, labels" in code and "ax_loss.legend(" not in code  # off the curves
+    assert 'label=f"class {k}"' in code  # the decision regions say which color is which class
 
 
 @pytest.mark.parametrize(
@@ -124,23 +134,111 @@ def test_nnfs_init_is_called_once(chapter):
     assert len(re.findall(r"^\s*nnfs\.init\(\)", code, re.M)) == 1  # calls, not mentions
 
 
-def test_the_spikes_are_measured_not_guessed(chapter):
-    text = output_of(chapter, "out-comparison")
+def test_instability_is_measured_as_episodes_from_the_settled_level(chapter):
+    text = output_of(chapter, "out-episodes")
     start, peak = numbers_in(text.split("RMSProp, first 100 epochs:")[1].splitlines()[0])[:2]
     assert start == pytest.approx(1.10, abs=0.01) and peak > 5 * start
-    adam = re.search(r"Adam, largest jump.*?after (\d+) epochs", text)
-    assert adam and int(adam.group(1)) > 3  # not "within a few epochs" of a single step
+    values = glued(chapter)
+    for name in ("RMSProp", "Adam"):
+        summary = re.search(
+            rf"^{name}: (\d+) episodes after epoch 100, lasting (\d+) to (\d+) epochs", text, re.M
+        )
+        assert summary, text
+        count, shortest, longest = map(int, summary.groups())
+        longest_line = re.search(
+            rf"^{name}:.*\n  the longest starts at epoch (\d+): from a settled level of "
+            r"([\d.]+) up to ([\d.]+), (\d+) epochs",
+            text,
+            re.M,
+        )
+        assert longest_line, text
+        epoch, level, top, length = longest_line.groups()
+        assert int(length) == longest and float(top) > 1.5 * float(level)
+        # Episodes, not single steps: every one lasts several epochs.
+        assert count >= 1 and shortest > 1
+        key = name.lower()
+        assert int(values[f"ch10_{key}_episodes"]) == count
+        assert int(values[f"ch10_{key}_episode_length"]) == longest
+        assert int(values[f"ch10_{key}_episode_start"]) == int(epoch)
     markdown = "".join(c.source for c in chapter.cells if c.cell_type == "markdown")
-    assert "recovers within a few epochs" not in markdown
-    assert "{glue:text}`ch10_adam_jump_back`" in markdown
+    assert "Later spikes are single steps" not in markdown
+    assert "{glue:text}`ch10_adam_episode_length`" in markdown
+    assert "median of the 100 epochs" in markdown
 
 
-def test_the_sgd_decay_note_follows_the_decay_run(chapter):
+def test_the_episode_rule_on_a_made_up_curve(chapter):
+    # The chapter's unstable_episodes, run on a curve whose episodes are known.
+    (cell,) = [c for c in chapter.cells if c.source.startswith("def unstable_episodes")]
+    source = cell.source.split("\n\n\nrmsprop_losses")[0]
+    import numpy as np
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    space = {"np": np, "sliding_window_view": sliding_window_view}
+    exec(source, space)
+    losses = np.full(400, 0.1)
+    losses[200:230] = 0.5  # 30 epochs at five times the settled level
+    losses[230:235] = 0.13  # back within 30 %, not yet within 20 %
+    losses[300] = 0.14  # 1.4 times: not an episode
+    assert space["unstable_episodes"](losses) == [(200, 35, 0.1, 0.5)]
+
+
+def test_rmsprop_steps_do_not_shrink_like_adagrads(chapter):
+    rows = [numbers_in(line) for line in output_of(chapter, "out-step-sizes").splitlines()[1:]]
+    assert [row[0] for row in rows] == [1, 10, 100, 1000]
+    for t, adagrad, adagrad_formula, rmsprop, rmsprop_formula in rows:
+        assert adagrad == pytest.approx(1 / t**0.5, abs=1e-4) == adagrad_formula
+        assert rmsprop == pytest.approx(1 / (1 - 0.999**t) ** 0.5, abs=2e-4)
+        assert rmsprop_formula == pytest.approx(1 / (1 - 0.999**t) ** 0.5, abs=1e-4)
+        assert rmsprop > 1.0  # never below the learning rate
+    assert rows[0][3] == pytest.approx(1 / 0.001**0.5, abs=1e-3)  # about 32 times at first
+
+
+def test_the_bowl_shows_what_the_text_says(chapter):
+    text = output_of(chapter, "out-bowl")
+    runs = dict(re.findall(r"^(\S[^:\n]*):\n((?:  .*\n)+)", text, re.M))
+    names = list(runs)
+    assert [name.split(",")[0] for name in names] == ["SGD", "SGD", "RMSProp", "Adam"]
+    sgd, momentum, rmsprop, adam = (runs[name] for name in names)
+
+    def value(block, label):
+        return numbers_in(block.split(label)[1].splitlines()[0])
+
+    assert value(sgd, "y changes sign in")[0] == 20  # wall to wall at every step
+    assert value(momentum, "y changes sign in")[0] <= 5  # "only a few times"
+    dx, dy = value(adam, "first step:")
+    assert dx == 0.5 and dy == -0.5  # exactly the learning rate in both directions
+    dx, dy = value(rmsprop, "first step:")
+    assert dx == pytest.approx(0.2 / 0.1**0.5, abs=1e-3) and dy == -dx
+    dx, dy = value(sgd, "first step:")
+    assert (dx, dy) == (pytest.approx(0.09 * 16), pytest.approx(-0.09 * 40))
+    # "plain SGD at a well-chosen rate reaches the bottom first"
+    first = value(sgd, "below 0.01 at step:")[0]
+    for block in (momentum, rmsprop, adam):
+        reached = value(block, "below 0.01 at step:")
+        assert not reached or reached[0] > first
+
+
+def test_one_symbol_for_steps_taken_and_another_for_adams_step(chapter):
+    markdown = "".join(c.source for c in chapter.cells if c.cell_type == "markdown")
+    assert r"\eta = \frac{\eta_0}{1 + d \cdot k}" in markdown
+    assert "$k$ the\nnumber of steps taken so far (`optimizer.iterations`)" in markdown
+    assert "`t = optimizer.iterations + 1`" in markdown and "$t = k + 1$" in markdown
+    assert r"\eta_t" not in markdown
+
+
+def test_rmsprop_learning_rate_and_window_explained(chapter):
+    markdown = "".join(c.source for c in chapter.cells if c.cell_type == "markdown")
+    assert "$1 / (1 - \\rho)$ steps: about 1,000 steps for $\\rho = 0.999$" in markdown
+    assert "$\\eta / \\sqrt{t}$" in markdown
+
+
+def test_the_decay_run_is_the_sgd_baseline(chapter):
     cells = chapter.cells
     run = next(i for i, c in enumerate(cells) if "out-run-sgd-decay" in c.metadata.get("tags", []))
-    assert "The decay did not rescue plain SGD" in cells[run + 1].source
+    assert "The loss falls, but slowly" in cells[run + 1].source
     momentum = next(i for i, c in enumerate(cells) if c.source.startswith("## Momentum"))
     assert run < momentum
+    assert not [c for c in cells if "out-run-sgd" in c.metadata.get("tags", [])]
 
 
 def test_the_explorer_trains_nothing_at_run_all(chapter):
