@@ -208,7 +208,7 @@ def test_the_bowl_shows_what_the_text_says(chapter):
     # Momentum and Adam overshoot: they pass the minimum at x = 0 and swing back.
     for block in (momentum, adam):
         assert value(block, "largest x reached:")[0] > 0.5
-    assert value(sgd, "largest x reached:")[0] < 0
+    assert value(sgd, "largest x reached:")[0] <= 0  # SGD creeps up from x < 0
     dx, dy = value(adam, "first step:")
     assert dx == 0.5 and dy == -0.5  # exactly the learning rate in both directions
     dx, dy = value(rmsprop, "first step:")
