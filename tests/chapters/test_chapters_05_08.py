@@ -216,6 +216,7 @@ def test_ch6_accuracy_ceiling_of_vertical_data(ch6):
     )
     # "less than one standard error" from the ceiling: the difference is noise.
     assert abs(nudged - ceiling) < standard_error
+    assert 0 < nudged - rule < standard_error  # "edges out the rule, by less than a SE"
     assert glued_number(ch6, "ch06_gap_to_ceiling") == round(abs(ceiling - nudged), 3)
 
 
