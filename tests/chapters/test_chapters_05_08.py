@@ -431,8 +431,12 @@ def test_ch8_steps_against_the_gradient_go_down(ch8):
         (lambda v: v[0] ** 2 + 2 * v[1] ** 2, lambda v: [2 * v[0], 4 * v[1]]),  # the bowl
         (lambda v: 2 * v[0] + 3 * v[1] ** 2, lambda v: [2, 6 * v[1]]),
         (lambda v: v[0] * v[1] + 3 * v[1], lambda v: [v[1], v[0] + 3]),  # exercise 1
-        (lambda v: v[0] ** 2 + v[1] * v[2], lambda v: [2 * v[0], v[2], v[1]]),  # exercise 2
+        (lambda v: v[0] ** 2 + v[1] * v[2], lambda v: [2 * v[0], v[2], v[1]]),
         (lambda v: (3 * v[0] + 1) ** 2, lambda v: [6 * (3 * v[0] + 1)]),  # exercise 3
+        (  # exercise 2: g J with g = [1, -1] is the gradient of y1 - y2
+            lambda v: v[0] + v[1] ** 2 - 3 * v[0] * v[1],
+            lambda v: [1 - 3 * v[1], 2 * v[1] - 3 * v[0]],
+        ),
         (
             lambda v: 3 * v[0] ** 3 - v[1] ** 2 + 5 * v[2] + 2,
             lambda v: [9 * v[0] ** 2, -2 * v[1], 5],
