@@ -75,3 +75,12 @@ def test_softmax_of_equal_scores_gives_loss_ln_c():
         softmax.forward(np.zeros((4, c)))
         loss = CategoricalCrossEntropy().calculate(softmax.output, np.arange(4) % c)
         assert loss == pytest.approx(-math.log(1 / c), rel=1e-12)
+
+
+def test_the_hesitant_batch_costs_more_than_twice_as_much(ch5):
+    # "with only 0.4 on each right answer its loss is more than twice as high"
+    confident, hesitant = (
+        numbers_in(line) for line in output_of(ch5, "out-hesitant").strip().splitlines()
+    )
+    assert confident[0] == hesitant[0] == 1.0
+    assert hesitant[1] > 2 * confident[1]

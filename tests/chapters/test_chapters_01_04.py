@@ -406,3 +406,12 @@ def test_ch04_softmax_ratio_and_pushing_the_fit_outward(executed):
     fit = np.interp(x, knots, np.sin(2 * np.pi * knots))
     sine = np.sin(2 * np.pi * x)
     assert np.mean((1.02 * fit - sine) ** 2) < np.mean((fit - sine) ** 2)
+
+
+def test_ch04_neuron_5_does_not_bend(executed):
+    # "Neuron 5 gets the output weight 0 (up to rounding)": the secants on both sides of 1/2
+    # have the same slope.
+    text = output_of(executed("04_activation_functions"), "out-hand-fit")
+    weights = numbers_in(text.split("output weights w2:")[1].splitlines()[0])
+    assert len(weights) == 8 and weights[4] == 0.0
+    assert all(abs(w) > 1 for i, w in enumerate(weights) if i != 4)
