@@ -175,3 +175,38 @@ def test_np_std_with_ddof_1_is_close_not_correct(capsys):
     values = np.random.default_rng(0).normal(size=200)
     ok, line = verdict(capsys, 3, values.std(ddof=1), values.std(), "use np.std", function=False)
     assert not ok and "close" in line and "check your working" in line
+
+
+def test_the_wrong_answers_of_the_reviews_with_the_chapters_own_points(capsys):
+    # Chapter 7, exercise 2: the derivative of 4x^3 - x at 25 points in [-3, 3].
+    points = list(np.linspace(-3, 3, 25))
+    reference = lambda x: numerical_derivative(lambda v: 4 * v**3 - v, x)  # noqa: E731
+    ok, line = verdict(capsys, 2, lambda x: 12 * x**2, reference, points, "", function=True)
+    assert not ok and "close" not in line and "at -2.75 is not the expected one" in line
+    # Chapter 8, exercise 4: the sigmoid's slope at 25 points in [-6, 6]; s(1 + s) is within
+    # 1 % at -6 and -5.5 only.
+    points = list(np.linspace(-6, 6, 25))
+    reference = lambda x: numerical_gradient(  # noqa: E731
+        lambda v: 1 / (1 + np.exp(-v[0])), [x]
+    )[0]
+    s = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
+    ok, line = verdict(capsys, 4, lambda x: s(x) * (1 + s(x)), reference, points, "", function=True)
+    assert not ok and "close" not in line and "at -5 is not the expected one" in line
+    # Chapter 13, exercise 3: standardising with ddof=1 instead of np.std's ddof=0 is within
+    # 1 % everywhere: close, the inputs named by their shapes only.
+    rng = np.random.default_rng(3)
+    blocks = [
+        (
+            rng.normal([10.0, -3.0], [5.0, 0.5], size=(200, 2)),
+            rng.normal([12.0, -3.0], [5.0, 0.5], size=(50, 2)),
+        )
+        for _ in range(3)
+    ]
+    reference = lambda t, o: (o - t.mean(axis=0)) / t.std(axis=0)  # noqa: E731
+    sample_std = lambda t, o: (o - t.mean(axis=0)) / t.std(axis=0, ddof=1)  # noqa: E731
+    ok, line = verdict(capsys, 3, sample_std, reference, blocks, "", function=True)
+    assert not ok and "close (within 1 %) at every checked point" in line and len(line) < 300
+    mean_only = lambda t, o: o - t.mean(axis=0)  # noqa: E731
+    ok, line = verdict(capsys, 3, mean_only, reference, blocks, "", function=True)
+    assert not ok and "an array of shape (200, 2), an array of shape (50, 2)" in line
+    assert len(line) < 300
