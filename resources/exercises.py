@@ -18,8 +18,12 @@ check cell shows just that line.
 **Tolerance.** One rule for the whole book: an answer is accepted when
 ``np.allclose(answer, expected, rtol=RTOL, atol=ATOL)`` holds (``RTOL = 1e-5``,
 ``ATOL = 1e-8``) and the shapes are the same. That is loose enough for float32 arithmetic and
-for central differences, and tight enough that a wrong formula or a hand-rounded value fails;
-an answer within 1 % is told that it is close and should be computed, not typed.
+for central differences, and tight enough that a wrong formula or a hand-rounded value fails.
+A number or array within 1 % is told that it is close ("check your working and your rounding":
+a slip such as a forgotten term can land that near too). A function is called close only when it
+is within 1 % at every checked point; a function that is off at some point is wrong, and the
+message names that point. Inputs appear in messages briefly (a number, a short list, or the
+shape of a large array), never as pages of numbers.
 
 **Expected values stay off the page.** The check cell must not show the answer:
 
@@ -132,9 +136,41 @@ def _describe(value):
     return f"{type(value).__name__} {text}"
 
 
+def _brief(point):
+    """A checked input, shown in one short phrase: ``-3``, ``[1, 2]`` or ``an array of shape
+    (200, 2)``; a tuple (several arguments) as its parts in parentheses."""
+    if isinstance(point, tuple):
+        return "(" + ", ".join(_brief(part) for part in point) + ")"
+    array = _as_numbers(point)
+    if array is None:
+        return _describe(point)
+    if array.ndim == 0:
+        return f"{float(array):g}"
+    if array.size <= 6:
+        return np.array2string(array, separator=", ", formatter={"float_kind": "{:g}".format})
+    return f"an array of shape {array.shape}"
+
+
+_CLOSE_ADVICE = "check your working and your rounding."
+
+
+def _verdict(got, want):
+    """``"shape"``, ``"nan"``, ``"correct"``, ``"close"`` (within 1 %) or ``"wrong"``."""
+    if got.shape != want.shape:
+        return "shape"
+    if not np.all(np.isfinite(got)):
+        return "nan"
+    if np.allclose(got, want, rtol=RTOL, atol=ATOL):
+        return "correct"
+    if np.allclose(got, want, rtol=CLOSE, atol=CLOSE * 1e-3):
+        return "close"
+    return "wrong"
+
+
 def _compare(exercise, got, want, hint, what="your answer"):
     """Print the verdict for arrays ``got`` and ``want`` (same rules everywhere)."""
-    if got.shape != want.shape:
+    verdict = _verdict(got, want)
+    if verdict == "shape":
         shape = "a single number" if want.shape == () else f"shape {want.shape}"
         _say(
             exercise,
@@ -144,18 +180,18 @@ def _compare(exercise, got, want, hint, what="your answer"):
             hint,
         )
         return False
-    if not np.all(np.isfinite(got)):
+    if verdict == "nan":
         _say(exercise, "not quite.", f"{what.capitalize()} contains nan or inf.", hint)
         return False
-    if np.allclose(got, want, rtol=RTOL, atol=ATOL):
+    if verdict == "correct":
         _say(exercise, "correct!")
         return True
-    if np.allclose(got, want, rtol=CLOSE, atol=CLOSE * 1e-3):
+    if verdict == "close":
         _say(
             exercise,
             "not quite.",
             f"{what.capitalize()} is close (within 1 %) but not within the book's tolerance "
-            f"(relative {RTOL:g}): compute it rather than typing rounded digits.",
+            f"(relative {RTOL:g}): {_CLOSE_ADVICE}",
             hint,
         )
         return False
@@ -211,6 +247,7 @@ def _check_function(exercise, answer, reference, points, hint):
             hint,
         )
         return False
+    verdicts = []  # (point, verdict, got, want) at each checked point
     for point in points:
         if isinstance(point, tuple):  # several arguments
             args = point
@@ -223,7 +260,7 @@ def _check_function(exercise, answer, reference, points, hint):
             _say(
                 exercise,
                 "not quite.",
-                f"Your function raised {type(error).__name__}: {error} (at {point!r}).",
+                f"Your function raised {type(error).__name__}: {error} (at {_brief(point)}).",
                 hint,
             )
             return False
@@ -236,12 +273,32 @@ def _check_function(exercise, answer, reference, points, hint):
                 hint,
             )
             return False
-        close = got.shape == want.shape and np.allclose(got, want, rtol=RTOL, atol=ATOL)
-        if not close:
-            at = f"{point:g}" if isinstance(point, int | float) else repr(point)
-            return _compare(exercise, got, want, hint, what=f"its value at {at}")
-    _say(exercise, "correct!")
-    return True
+        verdicts.append((point, _verdict(got, want), got, want))
+    if all(v == "correct" for _, v, _, _ in verdicts):
+        _say(exercise, "correct!")
+        return True
+    # Report the first point where it is worst: a wrong shape, nan, a wrong value; "close"
+    # only when the function is close (or right) at every checked point.
+    for kind in ("shape", "nan"):
+        for point, v, got, want in verdicts:
+            if v == kind:
+                return _compare(exercise, got, want, hint, what=f"its value at {_brief(point)}")
+    wrong = [point for point, v, _, _ in verdicts if v == "wrong"]
+    if wrong:
+        near = [point for point, v, _, _ in verdicts if v in ("correct", "close")]
+        detail = f"Its value at {_brief(wrong[0])} is not the expected one"
+        if near:
+            detail += f" (though it agrees, or nearly, at {_brief(near[0])})"
+        _say(exercise, "not quite.", detail + ".", hint)
+        return False
+    _say(
+        exercise,
+        "not quite.",
+        "Your function is close (within 1 %) at every checked point but not within the book's "
+        f"tolerance (relative {RTOL:g}): {_CLOSE_ADVICE}",
+        hint,
+    )
+    return False
 
 
 def check(exercise, answer, expected, hint=""):

@@ -12,7 +12,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from tests.notebooks import numbers_in, output_of, tagged_cells
+from tests.notebooks import glued, numbers_in, output_of, tagged_cells
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = [
@@ -274,3 +274,144 @@ def test_ch04_float32_overflow(executed):
     assert 88.72 < limit < 88.73
     assert "np.exp(89) = inf" in text and "np.exp(710) = inf" in text
     assert "np.exp(88) = inf" not in text and "np.exp(709) = inf" not in text
+
+
+# ---------------------------------------------------------------------------------------------
+# What chapters 1-4 added: the rendered table, the geometry of the dot product, saturation,
+# universal approximation
+# ---------------------------------------------------------------------------------------------
+
+
+def test_ch01_table_is_rendered_as_a_real_table(executed):
+    # myst-nb renders a Markdown output with a CommonMark-only parser unless the cell asks for
+    # another; CommonMark has no tables, which left the raw pipes on the page.
+    import yaml
+    from markdown_it.renderer import RendererHTML
+    from myst_parser.config.main import MdParserConfig
+    from myst_parser.parsers.mdit import create_md_parser
+
+    nb = executed("01_introducing_neural_networks")
+    (cell,) = tagged_cells(nb, "out-contents")
+    fmt = cell.metadata["mystnb"]["markdown_format"]
+    assert fmt == "gfm"
+    table = next(
+        o["data"]["text/markdown"] for o in cell.outputs if "text/markdown" in o.get("data", {})
+    )
+    html = create_md_parser(MdParserConfig(gfm_only=True), RendererHTML).render(table)
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    assert html.count("<table>") == 1 and html.count("<tr>") == 1 + len(toc["parts"])
+    assert "|" not in html
+    commonmark = create_md_parser(MdParserConfig(commonmark_only=True), RendererHTML)
+    assert "<table>" not in commonmark.render(table)  # why the metadata is needed
+    # The prose's counts are glued from the same table of contents.
+    values = glued(nb)
+    assert int(values["ch01_n_chapters"]) == sum(len(p["chapters"]) for p in toc["parts"])
+    assert int(values["ch01_n_parts"]) == len(toc["parts"])
+
+
+def test_ch02_geometry_of_the_dot_product(executed):
+    text = output_of(executed("02_coding_our_first_neurons"), "out-geometry")
+    a, b = np.array([3.0, 4.0]), np.array([4.0, 3.0])
+    cos = a @ b / (np.linalg.norm(a) * np.linalg.norm(b))
+    lines = text.strip().splitlines()
+    assert numbers_in(lines[0]) == [5.0, 5.0, 5.0]
+    assert numbers_in(lines[1]) == [24.0, pytest.approx(cos)] and cos == pytest.approx(0.96)
+    theta = numbers_in(lines[2])[0]
+    assert theta == pytest.approx(np.degrees(np.arccos(0.96)), abs=5e-3)
+    assert 16 < theta < 16.5  # "an angle of about 16 degrees"
+    unit = numbers_in(lines[3])
+    assert unit == [pytest.approx(0.6), pytest.approx(0.8), pytest.approx(1.0)]
+    assert numbers_in(lines[4])[-1] == 0.0  # a . [4, -3]: perpendicular
+    assert numbers_in(lines[5].split("=")[1])[0] == -25.0  # a . -a = -|a|^2
+
+
+def test_ch02_cosine_formula_numerically():
+    # a.b = |a||b|cos(theta), with theta measured from the vectors' own angles in the plane.
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        a, b = rng.normal(size=2), rng.normal(size=2)
+        theta = np.arctan2(a[1], a[0]) - np.arctan2(b[1], b[0])
+        np.testing.assert_allclose(a @ b, np.linalg.norm(a) * np.linalg.norm(b) * np.cos(theta))
+
+
+def test_ch03_first_outputs_are_tiny(executed):
+    nb = executed("03_adding_layers")
+    rows = matrix(output_of(nb, "out-dense1"), 3)
+    assert np.all(rows[0] == 0)  # the first sample is the origin: the outputs are the biases
+    assert np.all(np.abs(rows) < 0.05)  # weights around 0.01, points within distance 1
+
+
+def test_ch04_slopes_saturation(executed):
+    from resources.gradients import numerical_derivative
+
+    nb = executed("04_activation_functions")
+    lines = output_of(nb, "out-slopes").strip().splitlines()
+
+    def sigmoid(z):
+        return 1 / (1 + np.exp(-z))
+
+    assert numbers_in(lines[0]) == [0.25, 0]  # largest slope 1/4, at z = 0
+    slope5 = numerical_derivative(sigmoid, 5.0)
+    assert numbers_in(lines[1])[-1] == pytest.approx(slope5, abs=5e-6)
+    assert numbers_in(lines[2])[-1] == pytest.approx(numerical_derivative(np.tanh, 0.0), abs=1e-4)
+    assert numbers_in(lines[3])[-1] == pytest.approx(numerical_derivative(np.tanh, 3.0), abs=5e-6)
+    assert numbers_in(lines[4])[-1] == pytest.approx(0.25**10, rel=1e-2)
+    values = glued(nb)
+    assert float(values["ch04_sigmoid_slope_5"]) == pytest.approx(slope5, rel=1e-6)
+    assert float(values["ch04_tanh_slope_3"]) == pytest.approx(
+        numerical_derivative(np.tanh, 3.0), rel=1e-6
+    )
+    # The slopes the chapter states, against central differences, away from ReLU's corner.
+    z = np.linspace(-4, 4, 17) + 0.05
+    for f, slope in [
+        (sigmoid, lambda v: sigmoid(v) * (1 - sigmoid(v))),
+        (np.tanh, lambda v: 1 - np.tanh(v) ** 2),
+        (lambda v: np.maximum(0, v), lambda v: np.where(v > 0, 1.0, 0.0)),
+        (lambda v: np.where(v > 0, v, 0.1 * v), lambda v: np.where(v > 0, 1.0, 0.1)),
+    ]:
+        numerical = [numerical_derivative(f, float(v)) for v in z]
+        np.testing.assert_allclose(numerical, slope(z), atol=1e-7)
+    # tanh is a stretched sigmoid, and s(1 - s) = 1/4 - (s - 1/2)^2 <= 1/4.
+    np.testing.assert_allclose(np.tanh(z), 2 * sigmoid(2 * z) - 1, atol=1e-12)
+    s = sigmoid(np.linspace(-10, 10, 1001))
+    assert np.all(s * (1 - s) <= 0.25)
+
+
+def test_ch04_more_pieces_smaller_error(executed):
+    nb = executed("04_activation_functions")
+    text = output_of(nb, "out-more-pieces")
+    rows = [numbers_in(line) for line in text.strip().splitlines()]
+    counts = [int(r[0]) for r in rows]
+    errors = [r[1] for r in rows]
+    assert counts == [4, 8, 16, 32, 64]
+    x = np.arange(1000) / 1000
+    for k, error in zip(counts, errors, strict=True):
+        knots = np.linspace(0, 1, k + 1)
+        mse = np.mean((np.interp(x, knots, np.sin(2 * np.pi * knots)) - np.sin(2 * np.pi * x)) ** 2)
+        assert error == pytest.approx(mse, rel=5e-3)
+    ratios = [a / b for a, b in zip(errors, errors[1:], strict=False)]
+    assert all(14 < r < 17 for r in ratios), ratios  # "each doubling divides by about 16"
+    assert round(float(glued(nb)["ch04_mse_ratio_doubling"])) == 16
+
+
+def test_ch04_softmax_ratio_and_pushing_the_fit_outward(executed):
+    nb = executed("04_activation_functions")
+    ratio = float(glued(nb)["ch04_prob_ratio"])
+    assert ratio == pytest.approx(math.exp(4.8 - 2.385), rel=1e-9)
+    assert f"{ratio:.1f}" == "11.2"
+    # The explorer's hint: the broken line through the sine's own points is not the best one;
+    # pushing it a little outward (scaling it up by 2 %) lowers the error.
+    x = np.arange(1000) / 1000
+    knots = np.linspace(0, 1, 9)
+    fit = np.interp(x, knots, np.sin(2 * np.pi * knots))
+    sine = np.sin(2 * np.pi * x)
+    assert np.mean((1.02 * fit - sine) ** 2) < np.mean((fit - sine) ** 2)
+
+
+def test_ch04_neuron_5_does_not_bend(executed):
+    # "Neuron 5 gets the output weight 0 (up to rounding)": the secants on both sides of 1/2
+    # have the same slope.
+    text = output_of(executed("04_activation_functions"), "out-hand-fit")
+    weights = numbers_in(text.split("output weights w2:")[1].splitlines()[0])
+    assert len(weights) == 8 and weights[4] == 0.0
+    assert all(abs(w) > 1 for i, w in enumerate(weights) if i != 4)

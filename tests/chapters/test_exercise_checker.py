@@ -121,3 +121,92 @@ def test_function_answers_with_several_arguments(capsys):
     assert verdict(capsys, 10, lambda s, n, m: s * m * n, reference, points, "", function=True)[0]
     ok, line = verdict(capsys, 10, lambda s, n: s * n, reference, points, "", function=True)
     assert not ok and "TypeError" in line
+
+
+def test_a_close_number_is_told_to_check_working_and_rounding(capsys):
+    # Chapter 9, exercise 1 answered without the bias: 5.86 against 5.9 is within 1 %, and the
+    # message must not assume that the reader merely typed rounded digits.
+    ok, line = verdict(capsys, 1, 5.86, 5.9, "add the bias")
+    assert not ok and "close (within 1 %)" in line
+    assert "check your working and your rounding" in line and "rather than typing" not in line
+
+
+def test_a_function_is_close_only_when_close_at_every_point(capsys):
+    # Chapter 7, exercise 2 answered 12x**2 (the -1 forgotten) agrees within 1 % at x = -3
+    # (108 against 107) but not at x = 0.5 (3 against 2): wrong, and the message says where.
+    reference = lambda x: numerical_derivative(lambda t: 4 * t**3 - t, x)  # noqa: E731
+    points = [-3.0, 0.5, 2.0]
+    ok, line = verdict(capsys, 2, lambda x: 12 * x**2, reference, points, "", function=True)
+    assert not ok and "close" not in line and "at 0.5 is not the expected one" in line
+    assert "at -3" in line  # where it nearly agrees, so the reader sees why one point misleads
+    # Chapter 8, exercise 4 answered s * (1 + s) for the sigmoid's slope s * (1 - s): close
+    # where s is tiny (x = -6), far off elsewhere.
+    sigmoid = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
+    slope = lambda x: numerical_derivative(sigmoid, x)  # noqa: E731
+    wrong = lambda x: sigmoid(x) * (1 + sigmoid(x))  # noqa: E731
+    ok, line = verdict(capsys, 4, wrong, slope, [-6.0, 0.0, 1.0], "", function=True)
+    assert not ok and "close" not in line and "at 0 is not the expected one" in line
+    # Within 1 % everywhere (a rounded constant): close, with the same advice as for numbers.
+    rounded = lambda x: 12.05 * x**2 - 1  # noqa: E731
+    ok, line = verdict(capsys, 2, rounded, reference, points, "", function=True)
+    assert not ok and "close (within 1 %) at every checked point" in line
+    assert "check your working and your rounding" in line
+
+
+def test_inputs_are_shown_briefly(capsys):
+    # Chapter 13, exercise 3 style: a function of a 200x2 and a 50x2 array. A wrong answer's
+    # message names the inputs by shape, in one short line, never as the arrays themselves.
+    train, test = np.ones((200, 2)), np.zeros((50, 2))
+    reference = lambda a, b: a.mean(axis=0) - b.mean(axis=0)  # noqa: E731
+    ok, line = verdict(
+        capsys, 3, lambda a, b: a.std(axis=0), reference, [(train, test)], "", function=True
+    )
+    assert not ok and "shape (200, 2)" in line and "shape (50, 2)" in line and len(line) < 200
+    ok, line = verdict(capsys, 3, lambda a, b: 1 / 0, reference, [(train, test)], "", function=True)
+    assert not ok and "ZeroDivisionError" in line and len(line) < 200
+    small = [np.array([1.0, -2.0, 0.5])]
+    ok, line = verdict(capsys, 3, lambda v: v * 2, lambda v: v, small, "", function=True)
+    assert not ok and "[1, -2, 0.5]" in line
+
+
+def test_np_std_with_ddof_1_is_close_not_correct(capsys):
+    # A question that allows two conventions must name one; the checker cannot guess: the
+    # sample standard deviation (ddof=1) of 200 values is 0.25 % away from np.std's (ddof=0).
+    values = np.random.default_rng(0).normal(size=200)
+    ok, line = verdict(capsys, 3, values.std(ddof=1), values.std(), "use np.std", function=False)
+    assert not ok and "close" in line and "check your working" in line
+
+
+def test_the_wrong_answers_of_the_reviews_with_the_chapters_own_points(capsys):
+    # Chapter 7, exercise 2: the derivative of 4x^3 - x at 25 points in [-3, 3].
+    points = list(np.linspace(-3, 3, 25))
+    reference = lambda x: numerical_derivative(lambda v: 4 * v**3 - v, x)  # noqa: E731
+    ok, line = verdict(capsys, 2, lambda x: 12 * x**2, reference, points, "", function=True)
+    assert not ok and "close" not in line and "at -2.75 is not the expected one" in line
+    # Chapter 8, exercise 4: the sigmoid's slope at 25 points in [-6, 6]; s(1 + s) is within
+    # 1 % at -6 and -5.5 only.
+    points = list(np.linspace(-6, 6, 25))
+    reference = lambda x: numerical_gradient(  # noqa: E731
+        lambda v: 1 / (1 + np.exp(-v[0])), [x]
+    )[0]
+    s = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
+    ok, line = verdict(capsys, 4, lambda x: s(x) * (1 + s(x)), reference, points, "", function=True)
+    assert not ok and "close" not in line and "at -5 is not the expected one" in line
+    # Chapter 13, exercise 3: standardising with ddof=1 instead of np.std's ddof=0 is within
+    # 1 % everywhere: close, the inputs named by their shapes only.
+    rng = np.random.default_rng(3)
+    blocks = [
+        (
+            rng.normal([10.0, -3.0], [5.0, 0.5], size=(200, 2)),
+            rng.normal([12.0, -3.0], [5.0, 0.5], size=(50, 2)),
+        )
+        for _ in range(3)
+    ]
+    reference = lambda t, o: (o - t.mean(axis=0)) / t.std(axis=0)  # noqa: E731
+    sample_std = lambda t, o: (o - t.mean(axis=0)) / t.std(axis=0, ddof=1)  # noqa: E731
+    ok, line = verdict(capsys, 3, sample_std, reference, blocks, "", function=True)
+    assert not ok and "close (within 1 %) at every checked point" in line and len(line) < 300
+    mean_only = lambda t, o: o - t.mean(axis=0)  # noqa: E731
+    ok, line = verdict(capsys, 3, mean_only, reference, blocks, "", function=True)
+    assert not ok and "an array of shape (200, 2), an array of shape (50, 2)" in line
+    assert len(line) < 300
