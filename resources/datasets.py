@@ -43,6 +43,7 @@ __all__ = [
     "FASHION_MNIST_LABELS",
     "DIGITS_INPUT_RULE",
     "DIGITS_CLASS_NAMES",
+    "DIGITS_MODEL_FILE",
     "DigitsRun",
     "load_digits_dataset",
     "scale_pixels",
@@ -70,6 +71,9 @@ DIGITS_INPUT_RULE = {
     "description": "8x8 pixel counts 0-16 read row by row, mapped onto [-1, 1] by (x - 8) / 8",
 }
 DIGITS_CLASS_NAMES = [str(digit) for digit in range(10)]
+# Where chapter 21 saves the book's digits model and chapter 22 loads it: beside the notebooks
+# (a path relative to the folder a notebook runs in; git ignores the file)
+DIGITS_MODEL_FILE = "digits-model.npz"
 
 
 # ---------------------------------------------------------------------------------------------
