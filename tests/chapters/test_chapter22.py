@@ -181,6 +181,14 @@ def test_a_round_zero_is_misread_and_narrow_ones_are_not(ch22):
     assert rx3 == ry3 and cols3 == 8 and read3 == 2 and p3 < 0.5  # the round 0, read as a 2
 
 
+def test_the_margin_equals_the_pen_radius_so_ink_reaches_the_edges(ch22):
+    from resources.datasets import PEN_RADIUS
+
+    assert MARGIN == PEN_RADIUS  # the prose says so
+    image = np.array(rows(output_of(ch22, "out-reduction"))[:8])
+    assert image[0].any() and image[7].any()  # the tall seven touches the top and bottom rows
+
+
 def test_the_my_handwriting_cell_handles_an_empty_collection(ch22):
     assert output_of(ch22, "out-my-handwriting").startswith("No drawings kept yet")
 
