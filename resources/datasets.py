@@ -9,8 +9,11 @@
   8x8 image of counts 0..16, the way the digits dataset itself was made: the ink is drawn on a
   32x32 grid of cells and each 4x4 block of cells is counted. The drawing pad's JavaScript does
   the same arithmetic, step for step, and a test checks that both give the same image.
-* ``train_digits_model(seed)`` builds and trains the book's digits classifier through ``Model``
-  (chapter 19's recipe) so that chapters 20 and 22, each run alone, get the very same model.
+* ``DIGITS_INPUT_RULE`` and ``DIGITS_CLASS_NAMES`` say the same as data, for a saved model
+  (chapter 21): ``prepare_inputs(images, rule)`` applies such a rule to raw images.
+* ``split_digits(seed)`` splits and scales the digits as chapter 19 does, and
+  ``train_digits_model(seed)`` builds and trains the book's digits classifier through ``Model``
+  (chapter 19's recipe) so that chapters 20 to 22, each run alone, get the very same model.
 * ``load_fashion_mnist()`` downloads the NNFS book's Fashion-MNIST archive once into a cache
   folder, checks its SHA-256 digest, and reads the PNG images into arrays (for readers online).
 
@@ -38,9 +41,14 @@ __all__ = [
     "FASHION_MNIST_URL",
     "FASHION_MNIST_SHA256",
     "FASHION_MNIST_LABELS",
+    "DIGITS_INPUT_RULE",
+    "DIGITS_CLASS_NAMES",
+    "DIGITS_MODEL_FILE",
     "DigitsRun",
     "load_digits_dataset",
     "scale_pixels",
+    "prepare_inputs",
+    "split_digits",
     "strokes_to_ink",
     "strokes_to_image",
     "train_digits_model",
@@ -54,6 +62,18 @@ INK_GRID = 32  # a drawing is inked on 32x32 cells, then reduced 4x4 block by 4x
 BLOCK = INK_GRID // DIGITS_SIDE
 PEN_RADIUS = 3.0  # in cells: a cell is inked when its centre lies this close to a stroke
 MARGIN = 3.0  # cells kept free around the drawing's centre line when it is fitted to the grid
+# What scale_pixels does, as data a model file can hold (resources/saving.py checks it)
+DIGITS_INPUT_RULE = {
+    "shape": [DIGITS_SIDE, DIGITS_SIDE],
+    "layout": "row-major",
+    "pixel_range": [0, DIGITS_PIXEL_MAX],
+    "scaled_to": [-1, 1],
+    "description": "8x8 pixel counts 0-16 read row by row, mapped onto [-1, 1] by (x - 8) / 8",
+}
+DIGITS_CLASS_NAMES = [str(digit) for digit in range(10)]
+# Where chapter 21 saves the book's digits model and chapter 22 loads it: beside the notebooks
+# (a path relative to the folder a notebook runs in; git ignores the file)
+DIGITS_MODEL_FILE = "digits-model.npz"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,6 +128,29 @@ def scale_pixels(images, pixel_max=DIGITS_PIXEL_MAX):
         )
     half = pixel_max / 2
     return (images.astype(np.float64) - half) / half
+
+
+def prepare_inputs(images, rule):
+    """Raw ``images`` (n_samples, *rule["shape"]) or (n_samples, size) made into a model's X.
+
+    Flattened row by row, then mapped linearly from ``rule["pixel_range"]`` onto
+    ``rule["scaled_to"]``; with ``DIGITS_INPUT_RULE`` this is ``scale_pixels``. Returns a
+    float64 array (n_samples, size).
+    """
+    images = np.asarray(images, dtype=np.float64)
+    size = int(np.prod(rule["shape"]))
+    if images.size % size or images.ndim < 2:
+        raise ValueError(
+            f"images must be (n_samples, {size}) or (n_samples, {rule['shape']}), "
+            f"got shape {images.shape}"
+        )
+    rows = images.reshape(len(images), size)  # row-major, NumPy's own order
+    (low, high), (to_low, to_high) = rule["pixel_range"], rule["scaled_to"]
+    if rows.min() < low or rows.max() > high:
+        raise ValueError(
+            f"pixel values must lie in [{low}, {high}], got {rows.min()} to {rows.max()}"
+        )
+    return to_low + (rows - low) * (to_high - to_low) / (high - low)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,6 +264,15 @@ DIGITS_RECIPE = {
 }
 
 
+def split_digits(seed=0, fractions=DIGITS_RECIPE["fractions"]):
+    """``((X_train, y_train), (X_val, y_val), (X_test, y_test))``: the digits split by
+    ``split_dataset(..., seed=seed)`` and scaled by ``scale_pixels`` (chapter 19)."""
+    from resources.data import split_dataset
+
+    X, y = load_digits_dataset()
+    return split_dataset(scale_pixels(X), y, fractions, seed=seed)
+
+
 def train_digits_model(seed=0, print_every=None, **recipe):
     """Split the digits, scale them, and train chapter 19's classifier; return a ``DigitsRun``.
 
@@ -231,21 +283,17 @@ def train_digits_model(seed=0, print_every=None, **recipe):
     ``print_every`` is passed to ``Model.train`` (None: train quietly).
     """
     from resources.classes import Adam, CategoricalCrossEntropy, DenseLayer, ReLU, SoftMax
-    from resources.data import split_dataset
     from resources.model import CategoricalAccuracy, Model
 
     unknown = set(recipe) - set(DIGITS_RECIPE)
     if unknown:
         raise ValueError(f"unknown recipe entries {sorted(unknown)}; known: {list(DIGITS_RECIPE)}")
     settings = {**DIGITS_RECIPE, **recipe}
-    X, y = load_digits_dataset()
-    (X_train, y_train), (X_val, y_val), (X_test, y_test) = split_dataset(
-        scale_pixels(X), y, settings["fractions"], seed=seed
-    )
+    (X_train, y_train), (X_val, y_val), (X_test, y_test) = split_digits(seed, settings["fractions"])
     np.random.seed(seed)
     hidden = settings["hidden"]
     model = Model()
-    model.add(DenseLayer(X.shape[1], hidden))
+    model.add(DenseLayer(X_train.shape[1], hidden))
     model.add(ReLU())
     model.add(DenseLayer(hidden, 10))
     model.add(SoftMax())
@@ -255,6 +303,7 @@ def train_digits_model(seed=0, print_every=None, **recipe):
         accuracy=CategoricalAccuracy(),
     )
     model.finalize()
+    model.input_rule, model.class_names = dict(DIGITS_INPUT_RULE), list(DIGITS_CLASS_NAMES)
     model.train(
         X_train,
         y_train,

@@ -158,6 +158,9 @@ class Model:
         self.accuracy = None
         self.finalized = False
         self.rng = None  # the generator that shuffles mini-batches (made by train)
+        # What a prediction needs besides the weights (saved with the model, chapter 21):
+        self.input_rule = None  # how raw inputs become X, e.g. datasets.DIGITS_INPUT_RULE
+        self.class_names = None  # the name of each output class, e.g. ["0", ..., "9"]
 
     def add(self, layer):
         if not hasattr(layer, "forward") or not hasattr(layer, "backward"):
@@ -271,6 +274,7 @@ class Model:
         batch_size=None,
         print_every=1,
         validation_data=None,
+        validate_every=None,
         shuffle=True,
         seed=None,
         progress=False,
@@ -284,11 +288,16 @@ class Model:
 
         Every ``print_every`` epochs (``None``: never) a line shows the epoch's accuracy and
         loss (over all its batches) and the learning rate as the epoch began. With
-        ``validation_data=(X_val, y_val)`` the model is evaluated on it after training.
+        ``validation_data=(X_val, y_val)`` the model is evaluated on it after training; with
+        ``validate_every=k`` as well, it is evaluated after every k-th epoch instead (and after
+        the last), dropout off and no update, each check recorded in the history and printed
+        on the epochs that print.
         ``progress=True`` shows a progress bar in a live notebook (needs ipywidgets).
 
         Returns ``self.history``: a dict of arrays, one entry per epoch (``epoch``,
-        ``accuracy``, ``loss``, ``data_loss``, ``regularization_loss``, ``learning_rate``).
+        ``accuracy``, ``loss``, ``data_loss``, ``regularization_loss``, ``learning_rate``),
+        and one entry per validation check (``validation_epoch``: the epoch it followed,
+        ``validation_loss``: the data loss, ``validation_accuracy``); empty without checks.
         """
         self._require_finalized("train")
         if self.optimizer is None:
@@ -296,6 +305,9 @@ class Model:
         epochs = _count(epochs, "epochs")
         batch_size = _count(batch_size, "batch_size", allow_none=True)
         print_every = _count(print_every, "print_every", allow_none=True)
+        validate_every = _count(validate_every, "validate_every", allow_none=True)
+        if validate_every is not None and validation_data is None:
+            raise ValueError("validate_every needs validation_data=(X_val, y_val)")
         X, y = self._check_data(X, y, "train")
         if validation_data is not None:
             if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
@@ -307,7 +319,7 @@ class Model:
         self.accuracy.init(y)
         n_samples = len(X)
         batch_size = n_samples if batch_size is None else min(batch_size, n_samples)
-        history = {key: [] for key in HISTORY_KEYS}
+        history = {key: [] for key in HISTORY_KEYS + VALIDATION_KEYS}
         bar = _ProgressBar(epochs) if progress else None
         first_epoch = len(self.history["epoch"]) if hasattr(self, "history") else 0
 
@@ -341,13 +353,23 @@ class Model:
             }
             for key in HISTORY_KEYS:
                 history[key].append(record[key])
-            if print_every is not None and record["epoch"] % print_every == 0:
+            printed = print_every is not None and record["epoch"] % print_every == 0
+            if printed:
                 print(_progress_line(record))
+            if validate_every is not None and (
+                (epoch + 1) % validate_every == 0 or epoch + 1 == epochs
+            ):
+                loss, accuracy = self.evaluate(*validation_data, batch_size=batch_size)
+                history["validation_epoch"].append(record["epoch"])
+                history["validation_loss"].append(loss)
+                history["validation_accuracy"].append(accuracy)
+                if printed:
+                    print(f"validation, acc: {accuracy:.3f}, loss: {loss:.3f}")
             if bar is not None:
                 bar.update(epoch + 1, record)
 
         self._extend_history(history)
-        if validation_data is not None:
+        if validation_data is not None and validate_every is None:
             loss, accuracy = self.evaluate(*validation_data, batch_size=batch_size)
             print(f"validation, acc: {accuracy:.3f}, loss: {loss:.3f}")
         return self.history
@@ -443,14 +465,18 @@ class Model:
         return X, y
 
     def _extend_history(self, history):
-        if not hasattr(self, "history"):
-            self.history = {key: np.array(values) for key, values in history.items()}
-            return
         for key, values in history.items():
-            self.history[key] = np.concatenate([self.history[key], values])
+            dtype = np.int64 if key.endswith("epoch") else np.float64
+            values = np.array(values, dtype=dtype)
+            if hasattr(self, "history") and key in self.history:
+                values = np.concatenate([self.history[key], values])
+            if not hasattr(self, "history"):
+                self.history = {}
+            self.history[key] = values
 
 
 HISTORY_KEYS = ("epoch", "accuracy", "loss", "data_loss", "regularization_loss", "learning_rate")
+VALIDATION_KEYS = ("validation_epoch", "validation_loss", "validation_accuracy")
 
 
 def _progress_line(record):

@@ -3,14 +3,18 @@
 The file is a NumPy ``.npz`` archive (a zip of ``.npy`` arrays) that holds
 
 * ``architecture``: one string, a JSON text that describes the model as data: the layers in
-  order with their settings, the loss, the accuracy and (optionally) the optimizer with its
-  settings and step count;
+  order with their settings, the loss, the accuracy, (optionally) the optimizer with its
+  settings and step count, and what a prediction needs besides the weights: ``input``, the
+  rule that turns a raw input into the model's row of features (``model.input_rule``, e.g.
+  ``{"shape": [8, 8], "layout": "row-major", "pixel_range": [0, 16], "scaled_to": [-1, 1]}``)
+  and ``class_names``, one name per output (``model.class_names``); either may be null;
 * ``layer<i>.weights`` and ``layer<i>.biases`` for every layer ``i`` that has parameters;
 * optionally the optimizer's state on each layer, ``layer<i>.weight_momentums``,
   ``layer<i>.weight_cache`` and so on, so that training resumes exactly where it stopped
   (with the mini-batch shuffler's state in the JSON). Not saved: ``model.history`` (a loaded
   model counts its epochs from 0 again) and NumPy's global generator, which draws dropout's
-  masks: a run with dropout resumes exactly only if that generator is in the same state too.
+  masks: a run with dropout resumes exactly only if that generator is in the same state too
+  (set it with ``np.random.seed`` before resuming, or accept a different run).
 
 Loading reads it with ``allow_pickle=False``: only plain numbers and text, never pickled
 Python objects (unpickling can run arbitrary code). Everything is checked before anything is
@@ -20,6 +24,7 @@ wrong, and never leaves a half-loaded model behind.
 
 import json
 import os
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -54,6 +59,8 @@ OPTIMIZER_SETTINGS = {
     "Adam": ("learning_rate", "decay", "epsilon", "beta_1", "beta_2"),
 }
 OPTIMIZER_STATE = ("weight_momentums", "weight_cache", "bias_momentums", "bias_cache")
+# The input rule: the entries it must have (see _checked_input_rule).
+INPUT_RULE_FIELDS = ("shape", "layout", "pixel_range", "scaled_to")
 
 
 # ---------------------------------------------------------------------------
@@ -73,7 +80,13 @@ def save_model(model, path, optimizer=True):
         "accuracy": _describe_accuracy(model.accuracy),
         "optimizer": None,
         "shuffle_generator": None,
+        # through JSON and back: tuples become lists, as loading will see them
+        "input": json.loads(json.dumps(getattr(model, "input_rule", None))),
+        "class_names": json.loads(json.dumps(getattr(model, "class_names", None))),
     }
+    where = "the model"  # the same checks as loading, so that no file is written that fails
+    _checked_input_rule(architecture["input"], model.layers, where)
+    _checked_class_names(architecture["class_names"], model.layers, where)
     if architecture["loss"] not in LOSSES:
         raise ValueError(f"cannot save a model with the loss {architecture['loss']}")
     arrays = _parameter_arrays(model)
@@ -105,12 +118,21 @@ def _parameter_arrays(model):
 
 
 def _write(path, architecture, arrays):
-    """Write to a temporary file first, then rename: an interrupted save leaves no half file."""
+    """Write to a temporary file first, then rename: an interrupted save leaves no half file.
+
+    The temporary file has a name of its own (two programs saving to one path at once do not
+    write into each other's), and ``os.replace`` swaps it in whole: a reader of ``path`` sees
+    the old file or the new one, never a mixture.
+    """
     path = Path(path)
-    temporary = path.with_name(path.name + ".part")
-    with open(temporary, "wb") as file:
-        np.savez(file, architecture=np.array(json.dumps(architecture)), **arrays)
-    os.replace(temporary, path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            np.savez(file, architecture=np.array(json.dumps(architecture)), **arrays)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _describe_layer(layer):
@@ -165,6 +187,8 @@ def load_model(path):
     if optimizer_description is not None:
         optimizer = _build_optimizer(optimizer_description, where)
 
+    input_rule = _checked_input_rule(_present(architecture, "input", where), layers, where)
+    class_names = _checked_class_names(_present(architecture, "class_names", where), layers, where)
     expected = _expected_shapes(layers, optimizer is not None)
     _check_arrays(arrays, expected, where, optional=OPTIMIZER_STATE)
 
@@ -177,6 +201,7 @@ def load_model(path):
         model.set(optimizer=optimizer)
     _assign(model.layers, arrays)
     model.finalize()
+    model.input_rule, model.class_names = input_rule, class_names
     generator_state = architecture.get("shuffle_generator")
     if generator_state is not None and optimizer is not None:
         model.rng = _build_generator(generator_state, where)
@@ -243,6 +268,94 @@ def _field(mapping, key, kind, where):
     if key not in mapping or not isinstance(mapping[key], kind):
         raise ValueError(f"{where}: the architecture needs '{key}' as {kind.__name__}")
     return mapping[key]
+
+
+def _present(mapping, key, where):
+    """``mapping[key]``, which may be null but must be there (a file from this module has it)."""
+    if key not in mapping:
+        raise ValueError(f"{where}: the architecture has no '{key}' entry (null if unknown)")
+    return mapping[key]
+
+
+def _dense_widths(layers):
+    """(inputs of the first dense layer, outputs of the last), or None without dense layers."""
+    dense = [layer for layer in layers if hasattr(layer, "weights")]
+    if not dense:
+        return None
+    return dense[0].weights.shape[0], dense[-1].weights.shape[1]
+
+
+def _is_number(value):
+    return not isinstance(value, bool) and isinstance(value, int | float) and np.isfinite(value)
+
+
+def _checked_input_rule(rule, layers, where):
+    """The input rule (a JSON object, or None), checked field by field against the layers.
+
+    ``shape``: the raw input's shape, whole numbers whose product is the first layer's inputs;
+    ``layout``: how it is flattened, ``"row-major"``; ``pixel_range``: ``[low, high]`` of the
+    raw values; ``scaled_to``: ``[low, high]`` they are mapped onto linearly. An optional
+    ``description`` (text) says it in words.
+    """
+    if rule is None:
+        return None
+    if not isinstance(rule, dict):
+        raise ValueError(f"{where}: 'input' must be a JSON object (or null), got {rule!r}")
+    missing = [key for key in INPUT_RULE_FIELDS if key not in rule]
+    if missing:
+        raise ValueError(f"{where}: 'input' lacks the field(s) {missing}")
+    unknown = sorted(set(rule) - set(INPUT_RULE_FIELDS) - {"description"})
+    if unknown:
+        raise ValueError(f"{where}: 'input' has unknown field(s) {unknown}")
+    shape = rule["shape"]
+    if (
+        not isinstance(shape, list)
+        or not shape
+        or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in shape)
+    ):
+        raise ValueError(
+            f"{where}: 'input' field 'shape' must be positive whole numbers, got {shape!r}"
+        )
+    widths = _dense_widths(layers)
+    if widths is not None and int(np.prod(shape)) != widths[0]:
+        raise ValueError(
+            f"{where}: 'input' field 'shape' {shape} holds {int(np.prod(shape))} values, "
+            f"but the first layer takes {widths[0]} inputs"
+        )
+    if rule["layout"] != "row-major":
+        raise ValueError(
+            f"{where}: 'input' field 'layout' must be \"row-major\", got {rule['layout']!r}"
+        )
+    for key in ("pixel_range", "scaled_to"):
+        pair = rule[key]
+        if not (isinstance(pair, list) and len(pair) == 2 and all(map(_is_number, pair))) or not (
+            pair[0] < pair[1]
+        ):
+            raise ValueError(
+                f"{where}: 'input' field '{key}' must be [low, high] with low < high, got {pair!r}"
+            )
+    if not isinstance(rule.get("description", ""), str):
+        raise ValueError(f"{where}: 'input' field 'description' must be text")
+    return rule
+
+
+def _checked_class_names(names, layers, where):
+    """The class names (a list of distinct, non-empty strings, one per output), or None."""
+    if names is None:
+        return None
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        raise ValueError(
+            f"{where}: 'class_names' must be a list of non-empty strings, got {names!r}"
+        )
+    if len(set(names)) != len(names):
+        raise ValueError(f"{where}: 'class_names' has repeated names: {names}")
+    widths = _dense_widths(layers)
+    if widths is not None and len(names) != widths[1]:
+        raise ValueError(
+            f"{where}: 'class_names' has {len(names)} names, but the last layer has "
+            f"{widths[1]} outputs"
+        )
+    return list(names)
 
 
 def _engine_class(name, allowed, what, where):
@@ -368,6 +481,9 @@ def _check_arrays(arrays, expected, where, optional=()):
             )
         if not np.all(np.isfinite(array)):
             raise ValueError(f"{where}: '{name}' holds NaN or infinite values")
+        if _attribute(name).endswith("_cache") and np.any(array < 0):
+            # a cache is a running mean of squares: negative, the next step takes sqrt(< 0)
+            raise ValueError(f"{where}: '{name}' holds negative values (a cache is never < 0)")
     extra = sorted(set(arrays) - set(expected))
     if extra:
         raise ValueError(f"{where} holds arrays no layer uses: {extra}")

@@ -9,7 +9,9 @@ and the ten probabilities as bars, all in the browser: on the static page too, o
 
 In a live notebook the page sends back ``strokes``, ``image`` and ``probabilities``;
 ``image_from_strokes()`` and ``predict()`` recompute them in Python, the reference the
-browser is tested against.
+browser is tested against. ``keep(label)`` stores the current drawing's image with the digit
+it was meant to be, and ``kept()`` returns everything kept, for measuring a model on one's own
+handwriting (chapter 22).
 """
 
 import base64
@@ -77,7 +79,8 @@ class DrawingPad(anywidget.AnyWidget):
     ``model``: a trained ``Model`` (64 inputs, softmax output), or a list of its layers.
     ``size``: the drawing area's side in canvas pixels. ``strokes``: a drawing to start with,
     a list of strokes, each a list of ``[x, y]`` points in canvas pixels. ``labels``: the
-    classes' names (default ``"0"`` to ``"9"``).
+    classes' names (default: the model's ``class_names`` if it has them, else ``"0"`` to
+    ``"9"``).
     """
 
     _esm = esm("drawing_pad.js")
@@ -95,7 +98,9 @@ class DrawingPad(anywidget.AnyWidget):
         layers = model.layers if hasattr(model, "layers") else list(model)
         stored = _stored_layers(layers)
         n_classes = [layer for layer in stored if layer["type"] == "dense"][-1]["shape"][1]
-        labels = [str(k) for k in range(n_classes)] if labels is None else list(labels)
+        if labels is None:
+            labels = getattr(model, "class_names", None) or [str(k) for k in range(n_classes)]
+        labels = list(labels)
         if len(labels) != n_classes:
             raise ValueError(f"need {n_classes} labels, got {len(labels)}")
         if isinstance(size, bool) or not isinstance(size, int) or size < 32:
@@ -104,6 +109,7 @@ class DrawingPad(anywidget.AnyWidget):
         strokes_to_image(strokes, size)  # refuses malformed strokes now, not in the browser
         strokes = [np.asarray(stroke, dtype=float).tolist() for stroke in strokes]
         self._model = model
+        self._kept_images, self._kept_labels = [], []
         super().__init__(
             layers=stored,
             size=size,
@@ -122,6 +128,32 @@ class DrawingPad(anywidget.AnyWidget):
     def image_from_strokes(self):
         """The 8x8 image (counts 0-16) of the current strokes, computed in Python."""
         return strokes_to_image(self.strokes, self.size)
+
+    def keep(self, label):
+        """Keep the current drawing's 8x8 image with ``label`` (the class it was meant as).
+
+        ``label`` is a class index (0-9 for the digits). An empty drawing is refused.
+        Returns the number of drawings kept so far.
+        """
+        n_classes = len(self.labels)
+        if isinstance(label, bool) or not isinstance(label, int | np.integer):
+            raise TypeError(f"label must be a class index 0-{n_classes - 1}, got {label!r}")
+        if not 0 <= label < n_classes:
+            raise ValueError(f"label must be a class index 0-{n_classes - 1}, got {label}")
+        image = self.image_from_strokes()
+        if not image.any():
+            raise ValueError("the pad is empty: draw the digit first, then keep it")
+        self._kept_images.append(image)
+        self._kept_labels.append(int(label))
+        return len(self._kept_labels)
+
+    def kept(self):
+        """``(images, labels)``: the kept drawings, (n, 8, 8) counts 0-16 and (n,) ints.
+
+        With nothing kept: arrays of shapes (0, 8, 8) and (0,).
+        """
+        images = np.array(self._kept_images, dtype=float).reshape(-1, DIGITS_SIDE, DIGITS_SIDE)
+        return images, np.array(self._kept_labels, dtype=np.int64)
 
     def predict(self, image=None):
         """The model's probabilities (10,) for ``image`` (8x8 counts; default: the strokes').

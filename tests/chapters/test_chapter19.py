@@ -96,30 +96,70 @@ def test_small_batches_learn_more_in_the_same_epochs(ch19):
 def test_sorted_batches_hold_one_class_and_ruin_training_without_shuffling(ch19):
     for line in rows(output_of(ch19, "out-sorted-batches")):
         assert len(line) == 2, "one class per batch"
-    unshuffled, shuffled = rows(output_of(ch19, "out-shuffle"))
+    text = output_of(ch19, "out-shuffle")
+    unshuffled, shuffled = (numbers_in(line) for line in text.splitlines() if "shuffle=" in line)
+    biases = [numbers_in(line) for line in text.splitlines() if "output biases" in line]
     acc, *counts = unshuffled
     assert sum(counts) == 360 and acc < 0.4 and max(counts) >= 0.5 * 360
+    # Adam, unshuffled: the FIRST class wins (the summary says so), and the output biases fall
+    # from class 0 to class 9
+    assert int(np.argmax(counts)) == 0
+    assert biases[0][0] == max(biases[0]) and biases[0][-1] == min(biases[0])
     acc, *counts = shuffled
     assert sum(counts) == 360 and acc >= 0.7 and max(counts) < 0.3 * 360
 
 
-def test_training_schedule_and_validation(ch19):
+def test_plain_sgd_on_sorted_data_answers_the_last_class(ch19):
+    text = output_of(ch19, "out-shuffle-sgd")
+    counts = numbers_in(text.splitlines()[0])
+    assert sum(counts) == 360 and int(np.argmax(counts)) == 9 and max(counts) >= 0.9 * 360
+
+
+def test_training_schedule_and_validation_every_epoch(ch19):
     text = output_of(ch19, "out-training")
-    epochs = [line for line in rows(text) if text and line and len(line) == 6]
-    assert [line[0] for line in epochs] == [0, 5, 10, 15]
+    epochs = [line for line in rows(text) if len(line) == 6]
+    assert [line[0] for line in epochs] == [0, 5, 10, 15, 20, 25]
     for epoch, _, _, _, _, lr in epochs:
         # lr = lr0 / (1 + decay * iterations), 34 steps per epoch; the line shows the rate as
         # the epoch began: the one the previous epoch's last step used (iterations 34 e - 1).
         assert lr == pytest.approx(0.005 / (1 + 1e-3 * max(0, 34 * epoch - 1)), rel=1e-12)
     assert epochs[0][1] < 0.8 < epochs[-1][1]
-    val_acc, val_loss = numbers_in(text.split("validation")[1])[:2]
-    assert val_acc >= 0.93
+    validation = [numbers_in(line) for line in text.splitlines() if "validation" in line]
+    assert len(validation) == 6 and all(acc >= 0.8 for acc, _ in validation)
+    assert validation[-1][0] >= 0.93
+
+
+def test_the_number_of_epochs_is_chosen_from_the_validation_curve(ch19):
+    from resources.datasets import split_digits, train_digits_model
+
+    lines = rows(output_of(ch19, "out-epochs"))
+    best, best_epochs = lines[0]
+    (se,) = lines[1]
+    enough, at_enough = lines[2]
+    low, high = lines[3]
+    _, val_20 = lines[4]
+    assert se == pytest.approx(np.sqrt(best * (1 - best) / 360), abs=1e-3)
+    assert at_enough >= best - se - 1e-3 and enough <= 20 <= 30
+    assert low <= val_20 <= high and high == best and low >= best - 3 * se
+    # no overfitting within 30 epochs: the lowest validation loss comes late
+    *_, lowest_epochs = lines[7]
+    assert lowest_epochs >= 20
+    # the final model is the recipe's: its validation accuracy is the curve's value at 20
+    (final,) = [n for n in numbers_in(output_of(ch19, "out-final-model")) if n < 1][:1]
+    assert final == val_20
+    run = train_digits_model(seed=0)
+    _, (X_val, y_val), _ = split_digits(0)
+    assert run.model.evaluate(X_val, y_val)[1] == pytest.approx(val_20, abs=1e-3)
 
 
 def test_test_accuracy_is_at_least_095(ch19):
     test_acc, test_loss, n, standard_error = numbers_in(output_of(ch19, "out-test"))
     assert n == 359 and test_acc >= 0.95 and test_loss < 0.2
     assert standard_error == pytest.approx(np.sqrt(test_acc * (1 - test_acc) / n), abs=1e-3)
+    # the prose calls test - validation noise: less than two standard errors of the difference
+    val = numbers_in(output_of(ch19, "out-final-model"))[1]
+    difference_se = np.sqrt(standard_error**2 + val * (1 - val) / 360)
+    assert 0 < test_acc - val < 2 * difference_se
     assert "prediction for prediction" in output_of(ch19, "out-same-model")
 
 

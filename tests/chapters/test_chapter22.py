@@ -11,8 +11,18 @@ import base64
 import numpy as np
 import pytest
 
-from resources.datasets import INK_GRID, MARGIN, scale_pixels, strokes_to_image, train_digits_model
-from tests.chapters.test_chapter19 import rows, solutions_pass
+from resources.datasets import (
+    DIGITS_CLASS_NAMES,
+    DIGITS_INPUT_RULE,
+    DIGITS_MODEL_FILE,
+    INK_GRID,
+    MARGIN,
+    scale_pixels,
+    split_digits,
+    strokes_to_image,
+    train_digits_model,
+)
+from tests.chapters.test_chapter19 import rows
 from tests.notebooks import numbers_in, output_of
 
 CHAPTER = "22_prediction"
@@ -118,6 +128,133 @@ def test_the_pad_is_stored_with_the_chapters_model_and_drawing(ch22, run):
     assert f"read as {np.argmax(probabilities)}" in output_of(ch22, "out-pad")
 
 
-def test_folded_solutions_pass_their_checks(tmp_path, monkeypatch):
-    verdicts = solutions_pass(CHAPTER, tmp_path, monkeypatch)
-    assert verdicts == [f"Exercise {k}: correct!" for k in (1, 2, 3)]
+def test_the_model_comes_from_chapter_21s_file_or_is_trained_and_saved(ch22):
+    text = output_of(ch22, "out-model-file")
+    loaded = text.startswith(f"loaded {DIGITS_MODEL_FILE}, the model chapter 21 saved")
+    trained = "training the model as chapter 21 did, and saving it there" in text
+    assert loaded != trained  # one or the other, said so
+    assert f"input rule: {DIGITS_INPUT_RULE['description']}" in text
+    assert f"class names: {DIGITS_CLASS_NAMES}" in text
+
+
+def test_the_dataset_shape_statistics(ch22):
+    from resources.datasets import load_digits_dataset
+
+    X, y = load_digits_dataset()
+    inked = X.reshape(-1, 8, 8) > 0
+    text = output_of(ch22, "out-dataset-shape")
+    lines = text.splitlines()
+    row0, row7, col0, col7 = (numbers_in(line)[-1] for line in lines[:4])
+    width, height = numbers_in(lines[4])
+    change = numbers_in(" ".join(lines[6:]))
+    assert (row0, row7) == (100, 100)  # "every digit touches the top and the bottom rows"
+    assert inked[:, 0, :].any(axis=1).all() and inked[:, 7, :].any(axis=1).all()
+    assert col0 == round(100 * inked[:, :, 0].any(axis=1).mean(), 1) and col0 < 2
+    assert width == round(inked.any(axis=1).sum(axis=1).mean(), 1) < height == 8.0
+    # the drawings' ink against the dataset's, per digit
+    drawn = [strokes_to_image(s, 224).sum() for s in _drawings(ch22).values()]
+    means = [X[y == k].sum(axis=1).mean() for k in range(10)]
+    expected = np.round([100 * (d / m - 1) for d, m in zip(drawn, means, strict=True)])
+    assert change == expected.tolist()
+
+
+def _drawings(nb):
+    """The chapter's ``drawings`` dict, from the cell that defines it."""
+    import math
+
+    (source,) = [c.source for c in nb.cells if c.source.startswith("def arc(")]
+    namespace = {"math": math, "np": np, "seven": SEVEN}
+    exec(source, namespace)
+    return namespace["drawings"]
+
+
+def test_a_round_zero_is_misread_and_narrow_ones_are_not(ch22):
+    lines = [numbers_in(line) for line in output_of(ch22, "out-round-zero").splitlines()]
+    # "ellipse 55:85, 6 columns inked: read as 0 (100%), p(0) = 1.00": the 0 of p(0) is 6th
+    (
+        (rx1, ry1, cols1, read1, _, _, p1),
+        (_, _, _, read2, _, _, p2),
+        (rx3, ry3, cols3, read3, *_, p3),
+    ) = lines
+    assert (rx1, ry1, cols1, read1) == (55, 85, 6, 0) and p1 >= 0.95
+    assert read2 == 0 and p2 < 0.9  # still a 0, less sure
+    assert rx3 == ry3 and cols3 == 8 and read3 == 2 and p3 < 0.5  # the round 0, read as a 2
+
+
+def test_the_margin_equals_the_pen_radius_so_ink_reaches_the_edges(ch22):
+    from resources.datasets import PEN_RADIUS
+
+    assert MARGIN == PEN_RADIUS  # the prose says so
+    image = np.array(rows(output_of(ch22, "out-reduction"))[:8])
+    assert image[0].any() and image[7].any()  # the tall seven touches the top and bottom rows
+
+
+def test_the_my_handwriting_cell_handles_an_empty_collection(ch22):
+    assert output_of(ch22, "out-my-handwriting").startswith("No drawings kept yet")
+
+
+def run_with_solutions_in(folder, monkeypatch):
+    """Chapter 22 with its folded solutions, run in ``folder``; the executed notebook."""
+    import os
+    import re
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    from tests.chapters.test_chapter19 import ROOT
+    from tests.notebooks import tagged_cells
+
+    nb = nbformat.read(ROOT / "book" / f"{CHAPTER}.ipynb", as_version=4)
+    for k in (1, 2, 3, 4):
+        (solution,) = tagged_cells(nb, f"solution-{k}")
+        (answer,) = tagged_cells(nb, f"answer-{k}")
+        answer.source = re.search(r"```python\n(.*?)```", solution.source, re.S).group(1)
+    path = os.pathsep.join(p for p in [str(ROOT), os.environ.get("PYTHONPATH", "")] if p)
+    monkeypatch.setenv("PYTHONPATH", path)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    NotebookClient(nb, timeout=600, resources={"metadata": {"path": str(folder)}}).execute()
+    return nb
+
+
+def test_chapter_22_loads_chapter_21s_file_and_the_solutions_pass(tmp_path, monkeypatch):
+    # A file that is NOT the book's model (another seed, one epoch): chapter 22 must use it.
+    other = train_digits_model(seed=3, epochs=1).model
+    other.save(tmp_path / DIGITS_MODEL_FILE)
+    nb = run_with_solutions_in(tmp_path, monkeypatch)
+    assert output_of(nb, "out-model-file").startswith(f"loaded {DIGITS_MODEL_FILE}")
+    _, (X_val, _), (X_test, _) = split_digits(0)
+    p = other.predict(X_test[:8])
+    first = rows(output_of(nb, "out-predictions"))[1]
+    assert first[3] == pytest.approx(p[0].max(), abs=5e-4)
+    for k in (1, 2, 3, 4):
+        assert output_of(nb, f"check-{k}").strip() == f"Exercise {k}: correct!"
+    # exercise 4 saved a variant, which loads with its rule and names
+    from resources.classes import Model
+
+    mine = Model.load(tmp_path / "my-digits-model.npz")
+    assert mine.class_names == DIGITS_CLASS_NAMES and mine.layers[0].weights.shape == (64, 32)
+
+
+def test_a_damaged_file_is_replaced_by_a_trained_and_saved_model(tmp_path, monkeypatch):
+    """The chapter's first cells alone, run where a damaged file lies."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from tests.chapters.test_chapter19 import ROOT
+
+    (tmp_path / DIGITS_MODEL_FILE).write_bytes(b"not a model")
+    nb = nbformat.read(ROOT / "book" / f"{CHAPTER}.ipynb", as_version=4)
+    end = next(i for i, c in enumerate(nb.cells) if "out-model-file" in c.metadata.get("tags", []))
+    nb.cells = nb.cells[: end + 1]
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    NotebookClient(nb, timeout=600, resources={"metadata": {"path": str(tmp_path)}}).execute()
+    text = output_of(nb, "out-model-file")
+    assert "could not be loaded" in text and "not an .npz archive" in text
+    from resources.classes import Model
+
+    saved = Model.load(tmp_path / DIGITS_MODEL_FILE)
+    _, _, (X_test, _) = split_digits(0)
+    book_model = train_digits_model(seed=0).model
+    np.testing.assert_array_equal(saved.predict(X_test), book_model.predict(X_test))
+    assert not list(tmp_path.glob("*.part"))  # no temporary file left

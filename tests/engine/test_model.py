@@ -545,3 +545,84 @@ def test_progress_bar_counts_the_epochs():
     for done in (1, 2, 3):
         bar.update(done, {"accuracy": 0.5, "loss": 1.0})
     assert bar.bar.value == 3 and bar.label.value == "acc 0.500, loss 1.000"
+
+
+# -- validation during training (validate_every) ------------------------------------------
+
+
+def test_validate_every_records_each_check_in_the_history(capsys):
+    np.random.seed(0)
+    X, y = spiral_data(samples=50, classes=3)
+    X_val, y_val = spiral_data(samples=20, classes=3)
+    np.random.seed(1)
+    model = spiral_model()
+    history = model.train(
+        X,
+        y,
+        epochs=7,
+        batch_size=32,
+        print_every=3,
+        validation_data=(X_val, y_val),
+        validate_every=3,
+        seed=0,
+    )
+    # after epochs 3 and 6 and after the last one (7): epoch indices 2, 5, 6
+    np.testing.assert_array_equal(history["validation_epoch"], [2, 5, 6])
+    assert history["validation_epoch"].dtype.kind == "i"
+    assert len(history["validation_loss"]) == len(history["validation_accuracy"]) == 3
+    # the last check is exactly what evaluate gives on the trained model
+    loss, accuracy = model.evaluate(X_val, y_val, batch_size=32)
+    assert history["validation_loss"][-1] == loss
+    assert history["validation_accuracy"][-1] == accuracy
+    printed = capsys.readouterr().out
+    # printed epochs are 0, 3 and 6; the check after epoch 6 is the one on a printed epoch
+    assert printed.count("validation, acc:") == 1
+
+
+def test_validating_does_not_change_the_training_run():
+    np.random.seed(0)
+    X, y = spiral_data(samples=50, classes=3)
+    X_val, y_val = spiral_data(samples=20, classes=3)
+    runs = []
+    for every in (None, 1):
+        np.random.seed(1)
+        model = spiral_model()
+        validation = (X_val, y_val) if every else None
+        model.train(
+            X,
+            y,
+            epochs=5,
+            batch_size=16,
+            print_every=None,
+            seed=3,
+            validation_data=validation,
+            validate_every=every,
+        )
+        runs.append(model)
+    np.testing.assert_array_equal(runs[0].history["loss"], runs[1].history["loss"])
+    np.testing.assert_array_equal(runs[0].layers[0].weights, runs[1].layers[0].weights)
+    assert len(runs[0].history["validation_epoch"]) == 0
+    np.testing.assert_array_equal(runs[1].history["validation_epoch"], np.arange(5))
+
+
+def test_validation_history_continues_across_calls():
+    np.random.seed(0)
+    X, y = spiral_data(samples=30, classes=3)
+    model = spiral_model()
+    model.train(X, y, epochs=2, print_every=None, validation_data=(X, y), validate_every=1)
+    model.train(X, y, epochs=2, print_every=None)
+    model.train(X, y, epochs=2, print_every=None, validation_data=(X, y), validate_every=2)
+    np.testing.assert_array_equal(model.history["validation_epoch"], [0, 1, 5])
+    np.testing.assert_array_equal(model.history["epoch"], np.arange(6))
+
+
+def test_validate_every_needs_validation_data_and_a_count():
+    np.random.seed(0)
+    X, y = spiral_data(samples=10, classes=3)
+    model = spiral_model()
+    with pytest.raises(ValueError, match="validate_every needs validation_data"):
+        model.train(X, y, epochs=1, validate_every=1)
+    with pytest.raises(ValueError, match="validate_every must be a positive integer"):
+        model.train(X, y, epochs=1, validation_data=(X, y), validate_every=0)
+    with pytest.raises(TypeError, match="validate_every must be a positive integer"):
+        model.train(X, y, epochs=1, validation_data=(X, y), validate_every=1.5)

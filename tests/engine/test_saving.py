@@ -459,3 +459,137 @@ def test_any_stack_of_layers_round_trips(tmp_path_factory, widths, n_classes, dr
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
     for mine, theirs in zip(parameters(loaded), parameters(model), strict=True):
         assert mine.dtype == theirs.dtype
+
+
+# -- what a prediction needs besides the weights: the input rule and the class names -------
+
+RULE = {"shape": [2], "layout": "row-major", "pixel_range": [-1, 1], "scaled_to": [-1, 1]}
+NAMES = ["red", "green", "blue"]
+
+
+def edited_copy(path, change_architecture=None, change_arrays=None):
+    """A copy of the saved file ``path``, rewritten by ``rewrite``; the original unchanged."""
+    copy = path.with_name("edited-" + path.name)
+    copy.write_bytes(path.read_bytes())
+    rewrite(copy, change_architecture, change_arrays)
+    return copy
+
+
+@pytest.fixture
+def described(trained, tmp_path):
+    trained.input_rule, trained.class_names = dict(RULE), list(NAMES)
+    path = tmp_path / "described.npz"
+    trained.save(path)
+    return path
+
+
+def test_the_input_rule_and_class_names_come_back(described, trained):
+    loaded = Model.load(described)
+    assert loaded.input_rule == RULE
+    assert loaded.class_names == NAMES
+    plain = spiral_model()
+    assert plain.input_rule is None and plain.class_names is None
+
+
+def test_the_digits_rule_round_trips_and_prepares_inputs_as_scale_pixels(tmp_path):
+    from resources.datasets import (
+        DIGITS_CLASS_NAMES,
+        DIGITS_INPUT_RULE,
+        load_digits_dataset,
+        prepare_inputs,
+        scale_pixels,
+    )
+
+    model = Model()
+    model.add(DenseLayer(64, 10))
+    model.add(SoftMax())
+    model.set(loss=CategoricalCrossEntropy(), accuracy=CategoricalAccuracy())
+    model.finalize()
+    model.input_rule, model.class_names = DIGITS_INPUT_RULE, DIGITS_CLASS_NAMES
+    model.save(tmp_path / "digits.npz")
+    loaded = Model.load(tmp_path / "digits.npz")
+    assert loaded.input_rule == DIGITS_INPUT_RULE
+    X, _ = load_digits_dataset()
+    np.testing.assert_allclose(prepare_inputs(X[:50], loaded.input_rule), scale_pixels(X[:50]))
+    as_images = X[:5].reshape(5, 8, 8)
+    np.testing.assert_allclose(prepare_inputs(as_images, loaded.input_rule), scale_pixels(X[:5]))
+    with pytest.raises(ValueError, match="pixel values must lie in"):
+        prepare_inputs(X[:1] + 17, loaded.input_rule)
+
+
+def test_a_file_without_the_entries_is_refused(described):
+    for key in ("input", "class_names"):
+        damaged = edited_copy(described, lambda a, key=key: a.pop(key))
+        with pytest.raises(ValueError, match=f"no '{key}' entry"):
+            Model.load(damaged)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda r: r.update(shape=[3]), "'shape' .* first layer takes 2"),
+        (lambda r: r.update(shape=[2, 0]), "'shape' must be positive whole numbers"),
+        (lambda r: r.update(shape="2"), "'shape' must be positive whole numbers"),
+        (lambda r: r.pop("layout"), r"lacks the field\(s\) \['layout'\]"),
+        (lambda r: r.update(layout="column-major"), "'layout' must be"),
+        (lambda r: r.update(pixel_range=[16, 0]), "'pixel_range' must be \\[low, high\\]"),
+        (lambda r: r.update(scaled_to=[0]), "'scaled_to' must be \\[low, high\\]"),
+        (lambda r: r.update(scaled_to=[0, "1"]), "'scaled_to' must be \\[low, high\\]"),
+        (lambda r: r.update(colour="grey"), r"unknown field\(s\) \['colour'\]"),
+        (lambda r: r.update(description=7), "'description' must be text"),
+    ],
+)
+def test_a_damaged_input_rule_is_refused_naming_the_field(described, change, message):
+    def damage(architecture):
+        change(architecture["input"])
+
+    with pytest.raises(ValueError, match=message):
+        Model.load(edited_copy(described, damage))
+
+
+def test_a_non_object_input_rule_is_refused(described):
+    damaged = edited_copy(described, lambda a: a.update(input=[8, 8]))
+    with pytest.raises(ValueError, match="'input' must be a JSON object"):
+        Model.load(damaged)
+
+
+@pytest.mark.parametrize(
+    ("names", "message"),
+    [
+        (["red", "green"], "'class_names' has 2 names, but the last layer has 3 outputs"),
+        (["a", "b", "c", "d"], "'class_names' has 4 names"),
+        (["red", "red", "blue"], "'class_names' has repeated names"),
+        (["red", "", "blue"], "'class_names' must be a list of non-empty strings"),
+        ([0, 1, 2], "'class_names' must be a list of non-empty strings"),
+        ("red green blue", "'class_names' must be a list of non-empty strings"),
+    ],
+)
+def test_damaged_class_names_are_refused_naming_the_field(described, names, message):
+    with pytest.raises(ValueError, match=message):
+        Model.load(edited_copy(described, lambda a: a.update(class_names=names)))
+
+
+def test_saving_refuses_a_rule_or_names_that_would_not_load(trained, tmp_path):
+    trained.class_names = ["only", "two"]
+    with pytest.raises(ValueError, match="'class_names' has 2 names"):
+        trained.save(tmp_path / "bad.npz")
+    trained.class_names, trained.input_rule = None, {**RULE, "shape": [8, 8]}
+    with pytest.raises(ValueError, match="'shape'"):
+        trained.save(tmp_path / "bad.npz")
+    assert not list(tmp_path.iterdir())  # nothing written, no temporary file left
+
+
+def test_a_negative_optimizer_cache_is_refused(saved):
+    def negative(arrays):
+        arrays["layer0.weight_cache"] = -np.abs(arrays["layer0.weight_cache"]) - 1e-3
+
+    with pytest.raises(ValueError, match="'layer0.weight_cache' holds negative values"):
+        Model.load(edited_copy(saved, change_arrays=negative))
+
+
+def test_saving_twice_to_one_path_leaves_one_whole_file(trained, tmp_path):
+    path = tmp_path / "model.npz"
+    trained.save(path)
+    trained.save(path)
+    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
+    Model.load(path)

@@ -310,3 +310,35 @@ def test_drawing_pad_in_jupyterlab_syncs_with_the_kernel(lab, browser):  # noqa:
         assert kernel["image"] == image and kernel["probabilities"] == probabilities
         np.testing.assert_array_equal(np.array(kernel["python_image"]).reshape(64), image)
         np.testing.assert_allclose(kernel["python"], probabilities, rtol=0, atol=1e-12)
+
+
+# -- keeping drawings, for measuring a model on one's own handwriting ---------------------------
+
+
+def test_kept_drawings_come_back_as_images_and_labels(model):
+    pad = DrawingPad(model)
+    images, labels = pad.kept()
+    assert images.shape == (0, 8, 8) and labels.shape == (0,)  # nothing kept: empty arrays
+    with pytest.raises(ValueError, match="the pad is empty"):
+        pad.keep(7)
+    seven = [[[60.0, 40.0], [170.0, 40.0], [100.0, 190.0]]]
+    one = [[[95.0, 50.0], [125.0, 25.0], [125.0, 200.0]]]
+    pad.strokes = seven
+    assert pad.keep(7) == 1
+    pad.strokes = one
+    assert pad.keep(np.int64(1)) == 2
+    images, labels = pad.kept()
+    np.testing.assert_array_equal(images[0], strokes_to_image(seven, 224))
+    np.testing.assert_array_equal(images[1], strokes_to_image(one, 224))
+    np.testing.assert_array_equal(labels, [7, 1])
+    for bad, error in [(10, ValueError), (-1, ValueError), ("7", TypeError), (True, TypeError)]:
+        with pytest.raises(error, match="class index 0-9"):
+            pad.keep(bad)
+    assert len(pad.kept()[1]) == 2
+
+
+def test_labels_default_to_the_models_class_names(model):
+    assert model.class_names == [str(k) for k in range(10)]
+    model_with_names = train_digits_model(seed=0, epochs=1).model
+    model_with_names.class_names = [f"digit {k}" for k in range(10)]
+    assert DrawingPad(model_with_names).labels[3] == "digit 3"
