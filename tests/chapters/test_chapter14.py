@@ -116,7 +116,9 @@ def test_the_comparison_supports_the_text(chapter):
     none, l1, l2 = rows["no penalty"], rows["L1"], rows["L2 (the run above)"]
     for train_acc, val_acc, gap, *_ in rows.values():
         assert gap == pytest.approx(train_acc - val_acc, abs=1.5e-3)
-    assert none[0] >= l2[0], "without a penalty the training points fit best"
+    assert none[0] >= max(l1[0], l2[0]), "without a penalty the training points fit best"
+    assert none[1] < min(l1[1], l2[1]), "and new points worst"
+    assert none[4] > 10 and l2[4] < 3, "weights beyond 10 without a penalty, a narrow band with L2"
     assert none[2] > l2[2], "the penalty narrows the gap"
     assert none[3] > 1.5 * l2[3], "the unpenalized network is confidently wrong"
     assert none[4] > 3 * l2[4], "and has far larger weights"
@@ -164,6 +166,16 @@ def test_l1_and_l2_at_their_favoured_strengths(chapter):
     assert 1 < ses < 2, "more than one standard error, short of two"
     assert ses == pytest.approx(abs(difference) / np.hypot(l1[1], l2[1]), abs=0.15)
     assert all(0.006 <= se <= 0.008 for _, se in tests.values()), "about 0.007"
+    # the 300 validation points suggested larger differences, each with a standard error ~0.02
+    comparison = {
+        line[:20].strip(): numbers_in(line[20:])
+        for line in output_of(chapter, "out-comparison").splitlines()[1:]
+    }
+    val_l1 = max(numbers_in(lines[1][2:]))
+    val_l2 = max(numbers_in(lines[2][2:]))
+    val_none = comparison["no penalty"][1]
+    assert val_l2 - val_l1 > l2[0] - l1[0] and val_l1 - val_none > abs(l1[0] - none[0])
+    assert all(0.015 < np.sqrt(a * (1 - a) / 300) < 0.025 for a in (val_l1, val_l2, val_none))
     glued_values = glued(chapter)
     assert float(glued_values["ch14_test_l2"]) == pytest.approx(l2[0], abs=5e-4)
     assert glued_values["ch14_l1_strength"].strip("'") == f"{chosen['L1']:g}"
@@ -201,6 +213,21 @@ def test_adamw_against_l2(chapter):
     assert rows["no penalty"][3] > adamw[3]
     for _, val, se, _ in rows.values():
         assert se == pytest.approx(np.sqrt(val * (1 - val) / 300), abs=6e-4)
+
+
+def test_the_explorer_text_on_the_gap():
+    from resources.widgets.regularization_explorer import RegularizationExplorer
+
+    explorer = RegularizationExplorer()
+    none = explorer.evaluate("L2", 0.0)
+    none_gap = none["train_accuracy"] - none["val_accuracy"]
+    for kind in ("L1", "L2"):
+        runs = {s: explorer.evaluate(kind, s) for s in explorer.strengths[1:]}
+        gaps = [runs[s]["train_accuracy"] - runs[s]["val_accuracy"] for s in (1e-4, 5e-4, 1e-3)]
+        assert none_gap > max(gaps) and max(gaps) - min(gaps) < 0.03, "narrows, then stays"
+        for strong in (5e-3, 1e-2):  # the strongest: both accuracies fall
+            for which in ("train_accuracy", "val_accuracy"):
+                assert runs[strong][which] < min(runs[s][which] for s in (1e-4, 5e-4, 1e-3))
 
 
 def test_no_timing_or_thread_tuning_in_the_chapter(chapter):
