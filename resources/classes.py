@@ -54,6 +54,7 @@ __all__ = [
     "AdaGrad",
     "RMSProp",
     "Adam",
+    "AdamW",
 ]
 
 
@@ -527,6 +528,42 @@ class Adam(Optimizer):
         v_hat = v / (1 - self.beta_2**t)
         parameter += -self.current_learning_rate * m_hat / (np.sqrt(v_hat) + self.epsilon)
         return m, v
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov and Hutter), as ``torch.optim.AdamW``.
+
+    Each step first shrinks every parameter, the weights ``(n_inputs, n_neurons)`` and the
+    biases ``(1, n_neurons)`` alike (as PyTorch does by default), in proportion to its size:
+    ``parameter -= lr * weight_decay * parameter``, with ``lr`` the current learning rate.
+    Then Adam takes its step with the data gradient alone; the decay never enters ``m`` or
+    ``v``. (An L2 penalty in the loss instead adds ``2 * lambda * parameter`` to the gradient,
+    which Adam then divides by ``sqrt(v_hat)``: a different update.) The layer keeps Adam's
+    state under Adam's names. ``weight_decay`` lies in ``[0, inf)``, with
+    ``learning_rate * weight_decay < 1`` so that a step shrinks a parameter without flipping it.
+    """
+
+    def __init__(
+        self,
+        learning_rate=0.001,
+        decay=0.0,
+        epsilon=1e-7,
+        beta_1=0.9,
+        beta_2=0.999,
+        weight_decay=0.01,
+    ):
+        super().__init__(learning_rate, decay, epsilon, beta_1, beta_2)
+        self.weight_decay = hyperparameter(weight_decay, "weight_decay", 0)
+        if self.learning_rate * self.weight_decay >= 1:
+            raise ValueError(
+                "weight_decay times learning_rate must be below 1 (a step would flip the "
+                f"parameters' signs), got {self.weight_decay} * {self.learning_rate}"
+            )
+
+    def step(self, parameter, gradient, m, v):
+        """Decay ``parameter`` in place, then take Adam's step; return the new ``m`` and ``v``."""
+        parameter -= self.current_learning_rate * self.weight_decay * parameter
+        return super().step(parameter, gradient, m, v)
 
 
 # ---------------------------------------------------------------------------

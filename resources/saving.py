@@ -57,6 +57,7 @@ OPTIMIZER_SETTINGS = {
     "AdaGrad": ("learning_rate", "decay", "epsilon"),
     "RMSProp": ("learning_rate", "decay", "epsilon", "rho"),
     "Adam": ("learning_rate", "decay", "epsilon", "beta_1", "beta_2"),
+    "AdamW": ("learning_rate", "decay", "epsilon", "beta_1", "beta_2", "weight_decay"),
 }
 OPTIMIZER_STATE = ("weight_momentums", "weight_cache", "bias_momentums", "bias_cache")
 # The input rule: the entries it must have (see _checked_input_rule).

@@ -3,9 +3,11 @@
 Published facts (book plan, "Facts for chapters 14-22"): the run on ``spiral_data(1000, 3)``
 with Dropout(0.1) after the ReLU starts ``epoch: 0, acc: 0.324, loss: 1.099 (data_loss: 1.099,
 reg_loss: 0.000), lr: 0.05`` (its accuracy depends on the first dropout mask) and prints the
-learning rates 0.04975371909050202 at epoch 100 and 0.03333444448148271 at epoch 10000. Final
-accuracies are checked with thresholds (long float32 runs differ between CPUs). The chapter's
-claims about masks and about dropout left on at evaluation are checked from its own output.
+learning rates 0.04975371909050202 at epoch 100 and 0.03333444448148271 at epoch 10000. The
+chapter trains 1001 of the book's 10001 epochs (the rate at epoch 10000 comes from the schedule
+alone), next to its control (the same network without dropout) and a sweep of the rate; their
+accuracies are checked with thresholds and inequalities (long float32 runs differ between CPUs),
+and every claim the prose makes about them is checked here.
 """
 
 import contextlib
@@ -17,7 +19,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from tests.notebooks import numbers_in, output_of, tagged_cells
+from tests.notebooks import glued, numbers_in, output_of, tagged_cells
 
 NAME = "15_dropout"
 LINE = re.compile(
@@ -27,11 +29,10 @@ LINE = re.compile(
 )
 
 
-# The NNFS book's script ends at train 0.69 (dropout on) and validation 0.74-0.76 here; the
-# engine, whose Adam keeps dropout's float64 gradients in float64 state as the NNFS code does,
-# measured 0.694 and 0.740. Long float32 runs differ between CPUs, hence the margins.
-TRAIN_LOW, TRAIN_HIGH = 0.66, 0.72
-VAL_LOW, VAL_HIGH = 0.71, 0.78
+# After 1001 epochs the engine measured 0.657 (dropout on), 0.726 (training data, dropout off)
+# and 0.717 (3000 validation points); without dropout 0.883 and 0.869.
+TRAIN_LOW, TRAIN_HIGH = 0.60, 0.72
+VAL_LOW, VAL_HIGH = 0.66, 0.78
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +51,9 @@ def test_the_run_starts_at_the_published_line(chapter):
     )
 
 
-def test_the_run_reports_every_1000_epochs_with_its_schedule(chapter):
+def test_the_run_reports_every_100_epochs_with_its_schedule(chapter):
     lines = run_lines(chapter)
-    assert [int(line[0]) for line in lines] == list(range(0, 10_001, 1000))
+    assert [int(line[0]) for line in lines] == list(range(0, 1_001, 100))
     for epoch, accuracy, loss, data_loss, reg_loss, lr in lines:
         assert 0 <= accuracy <= 1 and reg_loss >= 0
         assert loss == pytest.approx(data_loss + reg_loss, abs=1.5e-3)
@@ -63,17 +64,89 @@ def test_the_run_reports_every_1000_epochs_with_its_schedule(chapter):
 def test_published_learning_rates(chapter):
     numbers = numbers_in(output_of(chapter, "out-lr"))
     assert numbers == [100, 0.04975371909050202, 10000, 0.03333444448148271]
-    assert run_lines(chapter)[-1][5] == 0.03333444448148271
+    assert run_lines(chapter)[1][5] == 0.04975371909050202
+    assert 0.03333444448148271 == 0.05 / (1 + 5e-5 * 9_999)
+
+
+def validation_numbers(nb):
+    # train acc, train loss, val acc, val loss, standard error
+    return numbers_in(output_of(nb, "out-validation"))
 
 
 def test_final_accuracies(chapter):
     *_, (epoch, accuracy, loss, *_rest) = run_lines(chapter)
-    assert epoch == 10_000
-    assert TRAIN_LOW <= accuracy <= TRAIN_HIGH  # with dropout on; published here: 0.69
-    train_acc, train_loss, val_acc, val_loss = numbers_in(output_of(chapter, "out-validation"))
+    assert epoch == 1_000
+    assert TRAIN_LOW <= accuracy <= TRAIN_HIGH  # with dropout on; measured here: 0.657
+    train_acc, train_loss, val_acc, val_loss, se = validation_numbers(chapter)
     assert train_acc > accuracy - 0.01, "the full network does better than the thinned ones"
-    assert VAL_LOW <= val_acc <= VAL_HIGH  # published here: 0.74-0.76
-    assert abs(train_acc - val_acc) < 0.06, "little overfitting"
+    assert VAL_LOW <= val_acc <= VAL_HIGH  # measured here: 0.717
+    assert abs(train_acc - val_acc) < 0.03, "training and validation accuracy are close"
+    assert se == pytest.approx(np.sqrt(val_acc * (1 - val_acc) / 3000), abs=6e-4)
+    assert se < 0.01, "below 0.01, as the text says"
+    glued_values = glued(chapter)
+    assert float(glued_values["ch15_last_acc"]) == pytest.approx(accuracy, abs=5e-4)
+
+
+def test_the_control_without_dropout_is_better(chapter):
+    lines = output_of(chapter, "out-control").splitlines()
+    run = numbers_in(lines[1].split(")", 1)[1])  # after "dropout 0.1 (the run)"
+    control = numbers_in(lines[2])
+    train_acc, _, val_acc, val_loss, se = validation_numbers(chapter)
+    assert run == [train_acc, val_acc, se, val_loss]
+    control_train, control_val, control_se, control_loss = control
+    assert control_se == pytest.approx(np.sqrt(control_val * (1 - control_val) / 3000), abs=6e-4)
+    assert control_train > train_acc and control_val > val_acc, "better on both"
+    assert control_loss < val_loss
+    assert abs(control_train - control_val) < 0.03, "without dropout no overfitting either"
+    difference, ses = numbers_in(lines[3])
+    assert difference == pytest.approx(control_val - val_acc, abs=1.5e-3)
+    assert ses == pytest.approx(difference / np.hypot(se, control_se), abs=1.5)
+    assert ses > 5, "far beyond noise"
+    glued_values = glued(chapter)
+    assert float(glued_values["ch15_difference"]) == pytest.approx(difference, abs=5e-4)
+    assert float(glued_values["ch15_control_val"]) == pytest.approx(control_val, abs=5e-4)
+
+
+def test_the_sweep_chooses_no_dropout(chapter):
+    text = output_of(chapter, "out-sweep")
+    rows = [numbers_in(line) for line in text.splitlines()[1:-1]]
+    assert [row[0] for row in rows] == [0.0, 0.1, 0.2, 0.3, 0.5]
+    validation = [row[2] for row in rows]
+    for _rate, _train_acc, val_acc, se in rows:
+        assert se == pytest.approx(np.sqrt(val_acc * (1 - val_acc) / 3000), abs=6e-4)
+    assert text.splitlines()[-1] == "best on validation data: rate 0.0"
+    assert validation[0] - validation[1] > 3 * rows[1][3], "no dropout wins beyond noise"
+    assert all(np.diff(validation) < 0), "every larger rate is worse"
+    assert rows[0][1] - rows[0][2] > 0.03, "on 300 points the network without dropout overfits"
+    glued_values = glued(chapter)
+    assert float(glued_values["ch15_best_rate"]) == 0.0
+    assert float(glued_values["ch15_runner_up"]) == 0.1
+    assert float(glued_values["ch15_sweep_train_0"]) == pytest.approx(rows[0][1], abs=5e-4)
+
+
+def test_inference_is_the_mean_of_all_sub_networks(chapter):
+    text = output_of(chapter, "out-ensemble")
+    blocks = text.split("rate ")[1:3]
+    for block in blocks:
+        numbers = numbers_in(block)
+        assert numbers[1] == 1024 and numbers[2] == 1.0
+        mean_logits, inference = numbers[3:6], numbers[6:9]
+        assert mean_logits == inference
+        logit_gap, softmax_gap = numbers[9:11]
+        assert logit_gap < 1e-12 and softmax_gap < 1e-12
+    relu_gap = numbers_in(text.splitlines()[-1])[-1]
+    assert relu_gap > 0.05, "with a ReLU after the dropout layer the mean is not exact"
+
+
+def test_monte_carlo_dropout(chapter):
+    lines = output_of(chapter, "out-monte-carlo").splitlines()
+    passes, mc_accuracy = numbers_in(lines[0])
+    inference = numbers_in(lines[1])[-1]
+    assert passes == 100 and inference == validation_numbers(chapter)[2]
+    assert abs(mc_accuracy - inference) < 0.02, "about what inference does"
+    agree_right, agree_wrong = numbers_in(lines[3])[-1], numbers_in(lines[4])[-1]
+    assert agree_right > agree_wrong + 0.03, "the passes disagree more on the wrong points"
+    assert 0 < agree_wrong < agree_right <= 1
 
 
 def test_dropout_left_on_is_random_and_worse(chapter):
@@ -84,7 +157,7 @@ def test_dropout_left_on_is_random_and_worse(chapter):
     assert len(left_on) == 5
     assert all(acc < right_acc and loss > right_loss for acc, loss in left_on)
     assert len({tuple(pair) for pair in left_on}) > 1, "different draws, different answers"
-    assert right_acc == numbers_in(output_of(chapter, "out-validation"))[2]
+    assert right_acc == validation_numbers(chapter)[2]
     scores = np.array(
         [numbers_in(line) for line in text.split("dropout on:")[1].splitlines() if line.strip()]
     )
@@ -114,17 +187,16 @@ def test_gradient_check_and_engine_agree(chapter):
     assert text.count("True") == 3 and "False" not in text
 
 
-def test_the_uniform_mask_is_the_binomial_mask_and_cheaper(chapter):
-    text = output_of(chapter, "out-mask-cost")
-    assert "the same three masks from the same seed: True" in text
-    binomial_ms, uniform_ms = numbers_in(text.splitlines()[1])[-2:]
-    assert uniform_ms < binomial_ms
-    assert "same result: True" in output_of(chapter, "out-thread-cost")
-    timing = output_of(chapter, "out-timing").splitlines()
-    nnfs_way, uniform_threads, ours = (numbers_in(line)[-1] for line in timing[:3])
-    speedup = numbers_in(timing[3])[0]
-    assert speedup == pytest.approx(nnfs_way / ours, abs=0.06)
-    assert ours < nnfs_way
+def test_the_uniform_mask_is_the_binomial_mask(chapter):
+    assert output_of(chapter, "out-same-mask").strip() == (
+        "the same three masks from the same seed: True"
+    )
+
+
+def test_no_timing_or_thread_tuning_in_the_chapter(chapter):
+    for cell in chapter.cells:
+        for word in ("threadpool", "perf_counter", "BLAS"):
+            assert word not in cell.source, (word, cell.source[:80])
 
 
 def test_the_run_parameters_sit_in_one_cell(chapter):
@@ -133,7 +205,7 @@ def test_the_run_parameters_sit_in_one_cell(chapter):
         "SAMPLES, CLASSES = 1000, 3",
         "DROPOUT_RATE = 0.1",
         "0.05, 5e-5",
-        "EPOCHS = 10_001",
+        "EPOCHS = 1_001",
     ):
         assert text in cell.source
 
@@ -176,10 +248,9 @@ def test_stored_without_outputs():
 
 def test_the_explorer_agrees_with_the_chapter(chapter):
     lines = output_of(chapter, "out-explorer").splitlines()
-    inference, above = numbers_in(lines[0])[-1], numbers_in(lines[1])[-1]
+    inference, engine = numbers_in(lines[0])[-1], numbers_in(lines[1])[-1]
     kept, hidden, sub_network = numbers_in(lines[2])
-    assert above == numbers_in(output_of(chapter, "out-validation"))[2]
-    assert abs(inference - above) <= 1 / 300
+    assert abs(inference - engine) <= 1 / 300
     assert hidden == 64 and 40 <= kept <= 64 and 0 <= sub_network <= 1
 
 

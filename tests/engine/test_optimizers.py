@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from resources.classes import SGD, AdaGrad, Adam, DenseLayer, RMSProp
+from resources.classes import SGD, AdaGrad, Adam, AdamW, DenseLayer, RMSProp
 
 
 class HandLayer:
@@ -107,6 +107,23 @@ def ref_adam(lr0, decay, eps, beta_1, beta_2, steps, grads_per_step=None):
     return np.array(params)
 
 
+def ref_adamw(lr0, decay, eps, beta_1, beta_2, weight_decay, steps, grads_per_step=None):
+    # torch.optim.AdamW's order: shrink the parameter first, then Adam's step on the gradient.
+    params, m, v = flat(W0, B0), [0.0] * 6, [0.0] * 6
+    grads_per_step = grads_per_step or gradients(steps)
+    for t, (lr, grads) in enumerate(
+        zip(learning_rates(lr0, decay, steps), grads_per_step, strict=True), start=1
+    ):
+        for i, g in enumerate(grads):
+            params[i] -= lr * weight_decay * params[i]
+            m[i] = beta_1 * m[i] + (1 - beta_1) * g
+            v[i] = beta_2 * v[i] + (1 - beta_2) * g * g
+            m_hat = m[i] / (1 - beta_1**t)
+            v_hat = v[i] / (1 - beta_2**t)
+            params[i] -= lr * m_hat / (math.sqrt(v_hat) + eps)
+    return np.array(params)
+
+
 # --- the tests ---------------------------------------------------------------------------------
 
 
@@ -188,10 +205,91 @@ def test_adam_matches_formula_for_any_settings(lr, decay, beta_1, beta_2, seed):
     np.testing.assert_allclose(flat(layer.weights, layer.biases), expected, rtol=1e-9, atol=1e-12)
 
 
+# --- AdamW: Adam plus decoupled weight decay ----------------------------------------------------
+
+
+@pytest.mark.parametrize("steps", [1, 2, 3])
+@pytest.mark.parametrize("decay", [0.0, 0.1])
+@pytest.mark.parametrize("weight_decay", [0.0, 0.01, 2.0])
+def test_adamw_matches_formula(steps, decay, weight_decay):
+    _, params = run(AdamW(learning_rate=0.05, decay=decay, weight_decay=weight_decay), steps)
+    expected = ref_adamw(0.05, decay, 1e-7, 0.9, 0.999, weight_decay, steps)
+    np.testing.assert_allclose(params, expected, rtol=1e-12)
+
+
+def test_adamw_without_weight_decay_is_adam():
+    _, with_adamw = run(AdamW(learning_rate=0.05, decay=0.1, weight_decay=0.0), 3)
+    _, with_adam = run(Adam(learning_rate=0.05, decay=0.1), 3)
+    np.testing.assert_array_equal(with_adamw, with_adam)
+
+
+def test_adamw_decay_is_decoupled_from_the_gradient():
+    # With zero gradients Adam's step is 0 / (0 + epsilon) = 0: only the decay acts, and it
+    # multiplies weights and biases by (1 - lr * weight_decay) at every step, whatever the
+    # size of the gradients seen before (L2 in the gradient would be divided by sqrt(v_hat)).
+    optimizer = AdamW(learning_rate=0.1, decay=0.5, weight_decay=0.2)
+    layer = HandLayer(W0, B0)
+    expected = np.array(flat(W0, B0))
+    for _ in range(4):
+        optimizer.pre_update_params()
+        optimizer.update_params(layer)
+        expected *= 1 - optimizer.current_learning_rate * 0.2
+        optimizer.post_update_params()
+    np.testing.assert_allclose(flat(layer.weights, layer.biases), expected, rtol=1e-14)
+    assert np.all(layer.weight_momentums == 0) and np.all(layer.weight_cache == 0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    lr=st.floats(1e-4, 0.5),
+    decay=st.floats(0.0, 0.5),
+    weight_decay=st.floats(0.0, 1.9),
+    seed=st.integers(0, 2**16),
+)
+def test_adamw_matches_formula_for_any_settings(lr, decay, weight_decay, seed):
+    grads = np.random.default_rng(seed).normal(size=(4, 6)).tolist()
+    optimizer = AdamW(learning_rate=lr, decay=decay, weight_decay=weight_decay)
+    layer = HandLayer(W0, B0)
+    for g in grads:
+        layer.set_gradients([g[0:2], g[2:4]], [g[4:6]])
+        optimizer.pre_update_params()
+        optimizer.update_params(layer)
+        optimizer.post_update_params()
+    expected = ref_adamw(lr, decay, 1e-7, 0.9, 0.999, weight_decay, 4, grads)
+    np.testing.assert_allclose(flat(layer.weights, layer.biases), expected, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("decay", [0.0, 0.1])
+def test_adamw_matches_pytorch(decay):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(19)
+    grads = rng.normal(size=(6, 6))
+    weights = torch.tensor(W0, dtype=torch.float64, requires_grad=True)
+    biases = torch.tensor(B0, dtype=torch.float64, requires_grad=True)
+    # PyTorch's defaults apply the decay to every parameter, biases included, as AdamW does.
+    reference = torch.optim.AdamW(
+        [weights, biases], lr=0.05, betas=(0.9, 0.999), eps=1e-7, weight_decay=0.3
+    )
+    optimizer = AdamW(learning_rate=0.05, decay=decay, weight_decay=0.3)
+    layer = HandLayer(W0, B0)
+    for t, g in enumerate(grads):
+        layer.set_gradients([g[0:2], g[2:4]], [g[4:6]])
+        optimizer.pre_update_params()
+        optimizer.update_params(layer)
+        optimizer.post_update_params()
+        for group in reference.param_groups:  # the engine's schedule, set by hand
+            group["lr"] = 0.05 / (1 + decay * t)
+        weights.grad = torch.tensor(g[:4].reshape(2, 2), dtype=torch.float64)
+        biases.grad = torch.tensor(g[None, 4:6], dtype=torch.float64)
+        reference.step()
+    np.testing.assert_allclose(layer.weights, weights.detach().numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(layer.biases, biases.detach().numpy(), rtol=1e-12, atol=1e-15)
+
+
 @pytest.mark.parametrize(
     "optimizer",
-    [SGD(0.5), SGD(0.5, momentum=0.5), AdaGrad(0.3), RMSProp(0.02), Adam(0.05)],
-    ids=["sgd", "momentum", "adagrad", "rmsprop", "adam"],
+    [SGD(0.5), SGD(0.5, momentum=0.5), AdaGrad(0.3), RMSProp(0.02), Adam(0.05), AdamW(0.05)],
+    ids=["sgd", "momentum", "adagrad", "rmsprop", "adam", "adamw"],
 )
 def test_updates_in_place_and_keep_float32(optimizer):
     layer = HandLayer(W0, B0, dtype=np.float32)
@@ -273,6 +371,12 @@ BAD = [
     (Adam, {"beta_2": 1.5}, ValueError),
     (Adam, {"epsilon": -1e-7}, ValueError),
     (Adam, {"learning_rate": [0.1]}, TypeError),
+    (AdamW, {"weight_decay": -0.01}, ValueError),
+    (AdamW, {"weight_decay": float("nan")}, ValueError),
+    (AdamW, {"weight_decay": "0.01"}, TypeError),
+    (AdamW, {"weight_decay": None}, TypeError),
+    (AdamW, {"weight_decay": 25.0, "learning_rate": 0.05}, ValueError),
+    (AdamW, {"beta_2": 1.0}, ValueError),
 ]
 
 
@@ -283,13 +387,13 @@ def test_bad_hyperparameters_are_refused_clearly(cls, kwargs, error):
         cls(**kwargs)
 
 
-@pytest.mark.parametrize("cls", [SGD, AdaGrad, RMSProp, Adam])
+@pytest.mark.parametrize("cls", [SGD, AdaGrad, RMSProp, Adam, AdamW])
 def test_update_before_backward_is_refused(cls):
     with pytest.raises(ValueError, match="backward"):
         cls().update_params(DenseLayer(2, 3))
 
 
-@pytest.mark.parametrize("cls", [SGD, AdaGrad, RMSProp, Adam])
+@pytest.mark.parametrize("cls", [SGD, AdaGrad, RMSProp, Adam, AdamW])
 def test_update_of_something_without_weights_is_refused(cls):
     with pytest.raises(TypeError, match="weights"):
         cls().update_params(object())
@@ -313,7 +417,7 @@ MISMATCHED = [
 ]
 
 
-@pytest.mark.parametrize("cls", [SGD, AdaGrad, RMSProp, Adam])
+@pytest.mark.parametrize("cls", [SGD, AdaGrad, RMSProp, Adam, AdamW])
 @pytest.mark.parametrize("attributes, error, fragments", MISMATCHED)
 def test_gradients_unlike_their_parameters_are_refused_clearly(cls, attributes, error, fragments):
     # NumPy would broadcast a (1, 1) or (3,) gradient into every entry without a word.

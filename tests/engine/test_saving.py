@@ -18,6 +18,7 @@ from nnfs.datasets import spiral_data
 from resources.classes import (
     SGD,
     Adam,
+    AdamW,
     CategoricalAccuracy,
     CategoricalCrossEntropy,
     DenseLayer,
@@ -168,6 +169,42 @@ def test_sgd_without_momentum_saves_no_state_and_resumes(data, tmp_path):
     loaded.train(*data, epochs=5, print_every=None)
     for mine, theirs in zip(parameters(loaded), parameters(model), strict=True):
         np.testing.assert_array_equal(mine, theirs)
+
+
+def test_adamw_saves_its_weight_decay_and_state_and_resumes_exactly(data, tmp_path):
+    np.random.seed(1)
+    straight = spiral_model(optimizer=AdamW(learning_rate=0.02, decay=1e-3, weight_decay=0.5))
+    straight.train(*data, epochs=20, print_every=None)
+
+    np.random.seed(1)
+    model = spiral_model(optimizer=AdamW(learning_rate=0.02, decay=1e-3, weight_decay=0.5))
+    model.train(*data, epochs=10, print_every=None)
+    model.save(tmp_path / "adamw.npz")
+    with np.load(tmp_path / "adamw.npz", allow_pickle=False) as arrays:
+        described = json.loads(str(arrays["architecture"]))["optimizer"]
+        assert "layer0.weight_momentums" in arrays.files and "layer2.bias_cache" in arrays.files
+    assert described["type"] == "AdamW" and described["weight_decay"] == 0.5
+    loaded = Model.load(tmp_path / "adamw.npz")
+    assert isinstance(loaded.optimizer, AdamW) and loaded.optimizer.weight_decay == 0.5
+    assert loaded.optimizer.iterations == 10
+    for mine, theirs in zip(loaded.trainable_layers, model.trainable_layers, strict=True):
+        for name in ("weight_momentums", "weight_cache", "bias_momentums", "bias_cache"):
+            np.testing.assert_array_equal(getattr(mine, name), getattr(theirs, name))
+    loaded.train(*data, epochs=10, print_every=None)
+    for mine, theirs in zip(parameters(loaded), parameters(straight), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+
+
+def test_a_bad_saved_weight_decay_is_refused(data, tmp_path):
+    model = spiral_model(optimizer=AdamW(learning_rate=0.02, weight_decay=0.5))
+    model.train(*data, epochs=1, print_every=None)
+    model.save(tmp_path / "adamw.npz")
+    rewrite(tmp_path / "adamw.npz", lambda a: a["optimizer"].update(weight_decay=-1.0))
+    with pytest.raises(ValueError, match=r"the optimizer \(AdamW\): weight_decay must lie"):
+        Model.load(tmp_path / "adamw.npz")
+    rewrite(tmp_path / "adamw.npz", lambda a: a["optimizer"].pop("weight_decay"))
+    with pytest.raises(ValueError, match=r"\(AdamW\) lacks the setting 'weight_decay'"):
+        Model.load(tmp_path / "adamw.npz")
 
 
 def test_parameters_alone_round_trip_into_a_model_of_the_same_shape(trained, data, tmp_path):
