@@ -117,6 +117,10 @@ def test_the_small_start_learns_far_more_slowly(chapter):
     assert by_epoch[300][1] / by_epoch[300][0] > 10
     assert by_epoch[1000][1] > by_epoch[1000][0]  # still behind at epoch 1000
     assert by_epoch[1000][1] < by_epoch[300][1] / 5  # yet learning: late, not broken
+    assert by_epoch[1000][0] < by_epoch[300][0]  # and the 0.1 start improves too
+    assert by_epoch[300][0] < 5e-4  # below what three decimals show within a few hundred epochs
+    # the accuracy jumps while the loss barely moves (epochs 300 and 500 of the 0.1 run)
+    assert by_epoch[500][2] < by_epoch[300][2] / 2 and by_epoch[500][0] < 2 * by_epoch[300][0]
     glue = glued(chapter)
     assert float(glue["ch17_loss_ratio_1000"]) == pytest.approx(
         by_epoch[1000][1] / by_epoch[1000][0], rel=0.05
