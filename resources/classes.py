@@ -48,6 +48,7 @@ __all__ = [
     "CategoricalCrossEntropy",
     "SoftMaxCategoricalCrossEntropy",
     "BinaryCrossEntropy",
+    "SigmoidBinaryCrossEntropy",
     "MeanSquaredError",
     "MeanAbsoluteError",
     "SGD",
@@ -391,6 +392,41 @@ class SoftMaxCategoricalCrossEntropy:
         self.dinputs = self.dinputs / n_samples
 
 
+class SigmoidBinaryCrossEntropy:
+    """Sigmoid followed by binary cross-entropy, computed from the scores ``z`` (chapter 16).
+
+    With ``p = sigmoid(z)``, the loss of one output ``-(y log p + (1 - y) log(1 - p))`` equals
+    ``max(z, 0) - z * y + log(1 + exp(-|z|))``, which never overflows and needs no clipping;
+    as in ``BinaryCrossEntropy`` it is averaged over the outputs of a sample, then over the
+    samples. The gradient with respect to the scores is ``(p - y) / n_outputs / n_samples``.
+    Shapes: ``inputs`` (n_samples, n_outputs) scores and ``y_true`` the same, 0 or 1;
+    ``output`` the sigmoid probabilities, (n_samples, n_outputs).
+    """
+
+    def __init__(self):
+        self.activation = Sigmoid()
+        self.loss = BinaryCrossEntropy()  # for regularization_loss, as in the softmax class
+        self.output = None
+
+    def forward(self, inputs, y_true):
+        """Return the mean loss over the batch and set ``self.output`` to the probabilities."""
+        z = as_batch(inputs, "SigmoidBinaryCrossEntropy scores")
+        y_true = binary_labels(y_true, z)
+        self.activation.forward(z)
+        self.output = self.activation.output
+        element_losses = np.maximum(z, 0) - z * y_true + np.log1p(np.exp(-np.abs(z)))
+        sample_losses = np.mean(element_losses, axis=-1)
+        return np.mean(sample_losses)
+
+    def backward(self, dvalues, y_true):
+        """``dvalues`` is ``self.output``, the probabilities (as in the softmax class)."""
+        dvalues = as_gradient(dvalues, self.output, "SigmoidBinaryCrossEntropy")
+        y_true = binary_labels(y_true, dvalues)
+        n_samples, n_outputs = dvalues.shape
+        # d loss / d z = (sigmoid(z) - y), averaged over outputs, then over samples.
+        self.dinputs = (dvalues - y_true) / n_outputs / n_samples
+
+
 # ---------------------------------------------------------------------------
 # Optimizers
 # ---------------------------------------------------------------------------
@@ -573,8 +609,9 @@ class AdamW(Adam):
 # They live in resources/model.py, which builds on the classes above. So that readers can
 # import them from here like every other piece, this module hands them out on first use
 # (a module-level __getattr__): no import cycle, whichever of the two modules loads first.
+# The module-level __dir__ lists them, so that dir() and tab completion show them too.
 
-_FROM_MODEL = ("Model", "Accuracy", "CategoricalAccuracy", "RegressionAccuracy")
+_FROM_MODEL = ("Model", "Accuracy", "CategoricalAccuracy", "BinaryAccuracy", "RegressionAccuracy")
 __all__.extend(_FROM_MODEL)
 
 
@@ -584,3 +621,7 @@ def __getattr__(name):
 
         return getattr(model, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_FROM_MODEL))

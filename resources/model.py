@@ -22,14 +22,17 @@ import numbers
 import numpy as np
 
 from resources.classes import (
+    BinaryCrossEntropy,
     CategoricalCrossEntropy,
     Dropout,
     Loss,
+    Sigmoid,
+    SigmoidBinaryCrossEntropy,
     SoftMax,
     SoftMaxCategoricalCrossEntropy,
 )
 
-__all__ = ["Accuracy", "CategoricalAccuracy", "RegressionAccuracy", "Model"]
+__all__ = ["Accuracy", "CategoricalAccuracy", "BinaryAccuracy", "RegressionAccuracy", "Model"]
 
 
 # ---------------------------------------------------------------------------
@@ -68,27 +71,69 @@ class CategoricalAccuracy(Accuracy):
     """Right when the predicted class is the true one.
 
     ``output`` (n_samples, n_classes) probabilities with ``y`` sparse (n_samples,) or one-hot
-    (n_samples, n_classes); or, for a binary classifier, ``output`` (n_samples, 1) sigmoid
-    probabilities with ``y`` (n_samples, 1) holding 0 or 1 (predicted 1 when above 0.5).
+    (n_samples, n_classes). With ``binary=True`` (the NNFS book's flag), or for a single output
+    column, the outputs are sigmoid probabilities instead, each scored on its own as in
+    ``BinaryAccuracy``.
     """
+
+    def __init__(self, *, binary=False):
+        super().__init__()
+        if not isinstance(binary, bool):
+            raise TypeError(f"binary must be True or False, got {binary!r}")
+        self.binary = binary
 
     def compare(self, output, y):
         output, y = np.asarray(output), np.asarray(y)
         if output.ndim != 2:
             raise ValueError(f"the output must be 2-D (n_samples, n_classes), got {output.shape}")
-        if output.shape[1] == 1:  # one sigmoid output per sample: a binary classifier
-            if y.shape != output.shape:
-                raise ValueError(
-                    f"a binary classifier needs labels of shape {output.shape}, got {y.shape}"
-                )
-            predictions = (output > 0.5) * 1
-            return predictions == y
+        if self.binary or output.shape[1] == 1:  # sigmoid outputs: one yes/no answer each
+            return _compare_binary(output, y)
         predictions = np.argmax(output, axis=1)
         if y.ndim == 2:  # one-hot rows
+            if y.shape != output.shape:
+                raise ValueError(
+                    f"one-hot labels must have the shape of the output, {output.shape}, "
+                    f"got {y.shape}"
+                )
+            if not np.all((y == 0) | (y == 1)) or not np.all(np.sum(y, axis=1) == 1):
+                raise ValueError(
+                    "2-D labels must be one-hot (a single 1 per row) for CategoricalAccuracy; "
+                    "several yes/no labels per sample (sigmoid outputs) are scored one by one "
+                    "by BinaryAccuracy"
+                )
             y = np.argmax(y, axis=1)
         if y.shape != predictions.shape:
             raise ValueError(f"got {y.shape[0]} labels for {predictions.shape[0]} samples")
         return predictions == y
+
+
+class BinaryAccuracy(CategoricalAccuracy):
+    """Right, output by output, when ``p > 0.5`` says the same as the label (0 or 1).
+
+    For sigmoid outputs (chapter 16): ``output`` (n_samples, n_outputs) probabilities and ``y``
+    of the same shape. Every output is its own yes/no answer, so with several outputs per
+    sample (multi-label) the accuracy is the share of right answers over all of them. The
+    same as ``CategoricalAccuracy(binary=True)``.
+    """
+
+    def __init__(self):
+        super().__init__(binary=True)
+
+
+def _compare_binary(output, y):
+    """Element-wise ``(output > 0.5) == y`` for sigmoid outputs and 0/1 labels of their shape."""
+    if y.shape != output.shape:
+        advice = (
+            " (make them a column with y.reshape(-1, 1))" if y.shape == output.shape[:1] else ""
+        )
+        raise ValueError(
+            f"a binary classifier needs labels of shape {output.shape}, got {y.shape}{advice}"
+        )
+    if not np.all((y == 0) | (y == 1)):
+        others = np.unique(y[(y != 0) & (y != 1)])
+        raise ValueError(f"binary labels must be 0 or 1, got also {others[:5].tolist()}")
+    predictions = (output > 0.5) * 1
+    return predictions == y
 
 
 class RegressionAccuracy(Accuracy):
@@ -187,7 +232,12 @@ class Model:
         """Check the pieces fit together; find the trainable layers and the output's shortcut.
 
         The trainable layers are those with ``weights``. When a ``SoftMax`` output meets a
-        ``CategoricalCrossEntropy`` loss, training uses their combined gradient ``(s - y) / n``.
+        ``CategoricalCrossEntropy`` loss, training uses their combined gradient ``(s - y) / n``;
+        when a ``Sigmoid`` output meets a ``BinaryCrossEntropy`` loss, likewise their combined
+        class ``SigmoidBinaryCrossEntropy`` (loss from the scores, gradient ``(p - y) / (n J)``).
+        (The attribute keeps the NNFS book's name, ``softmax_classifier_output``, for both.)
+        With a ``Sigmoid`` output, a ``CategoricalAccuracy`` scores each output on its own
+        (``binary=True``).
         """
         if not self.layers:
             raise ValueError("the model has no layers: add some with model.add(layer)")
@@ -200,10 +250,15 @@ class Model:
                     f"a layer with {n_out} outputs is followed by a layer with {n_in} inputs"
                 )
         self.trainable_layers = [layer for layer in self.layers if hasattr(layer, "weights")]
-        if isinstance(self.layers[-1], SoftMax) and isinstance(self.loss, CategoricalCrossEntropy):
+        last = self.layers[-1]
+        if isinstance(last, SoftMax) and isinstance(self.loss, CategoricalCrossEntropy):
             self.softmax_classifier_output = SoftMaxCategoricalCrossEntropy()
+        elif isinstance(last, Sigmoid) and isinstance(self.loss, BinaryCrossEntropy):
+            self.softmax_classifier_output = SigmoidBinaryCrossEntropy()
         else:
             self.softmax_classifier_output = None
+        if isinstance(last, Sigmoid) and isinstance(self.accuracy, CategoricalAccuracy):
+            self.accuracy.binary = True
         self.finalized = True
 
     # -- the passes ---------------------------------------------------------------------

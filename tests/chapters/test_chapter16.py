@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from resources.exercises import sealed
-from tests.notebooks import numbers_in, output_of, tagged_cells
+from tests.notebooks import glued, numbers_in, output_of, tagged_cells
 
 NAME = "16_binary_logistic_regression"
 LINE = re.compile(
@@ -145,10 +145,87 @@ def test_the_threshold_table(chapter):
     assert at_half == numbers_in(output_of(chapter, "out-validation"))[0]
     best, best_t = rows[1]
     assert best >= at_half and 0.05 <= best_t <= 0.95
-    (t_low, fn_low, fp_low), (t_high, fn_high, fp_high) = rows[2], rows[3]
+    gain, gain_points, n_val = rows[2]
+    assert gain == pytest.approx(best - at_half, abs=1.5e-3) and n_val == 200
+    assert gain_points == round(gain * 200)
+    standard_error = rows[3][-1]
+    assert standard_error == pytest.approx(np.sqrt(at_half * (1 - at_half) / 200), abs=1e-3)
+    assert gain < standard_error  # the prose calls the gain noise and keeps t = 0.5
+    (t_low, fn_low, fp_low), (t_high, fn_high, fp_high) = rows[4], rows[5]
     assert (t_low, t_high) == (0.1, 0.9)
     assert fn_low < fn_high and fp_low > fp_high  # a low threshold trades misses for alarms
     assert fp_low + fn_low <= 200 and fp_high + fn_high <= 200
+
+
+def test_the_stable_loss_from_the_scores(chapter):
+    lines = output_of(chapter, "out-stable").splitlines()
+    stable, chain = numbers_in(lines[0])
+    assert stable == pytest.approx(chain, abs=2e-6)
+    assert numbers_in(lines[1])[0] < 1e-8  # against the numerical gradient
+    loss, *gradient = numbers_in(lines[2])
+    assert loss == pytest.approx((1000 + 1000 + 20) / 3, abs=1e-3)
+    np.testing.assert_allclose(gradient, [1 / 3, -1 / 3, 1 / 3], atol=1e-4)
+    chain_loss, *chain_gradient = numbers_in(lines[3])
+    assert chain_loss == pytest.approx(-np.log(1e-7), abs=1e-3)  # every mistake clipped
+    assert chain_gradient[:2] == [0, 0] and 0 < chain_gradient[2] < 0.01
+
+
+def test_mse_on_a_sigmoid_vanishes_on_confident_mistakes(chapter):
+    rows = [numbers_in(line) for line in output_of(chapter, "out-mse-sigmoid").splitlines()[1:]]
+    for z, p, bce, mse, numerical in rows:
+        assert p == pytest.approx(sigmoid(z), abs=1e-6) and bce == p
+        exact = sigmoid(z)
+        assert mse == pytest.approx(2 * exact * exact * (1 - exact), abs=1e-6) and numerical == mse
+    assert [row[0] for row in rows] == [0, 2, 5, 10]
+    assert rows[-1][3] < 1e-3 * rows[-1][2]  # confident and wrong: almost no gradient
+    share = float(glued(chapter)["ch16_mse_share_10"])
+    assert share == pytest.approx(rows[-1][3] / rows[-1][2], rel=0.01)
+
+
+def test_logistic_regression_stays_near_chance_on_the_spirals(chapter):
+    lines = output_of(chapter, "out-logistic").splitlines()
+    train, val, hidden = (numbers_in(line)[-1] for line in lines[1:4])
+    assert train < 0.7 and val < 0.7  # a straight line cannot follow the spirals
+    assert hidden == numbers_in(output_of(chapter, "out-validation"))[0]
+    assert hidden - val > 0.2
+    assert float(glued(chapter)["ch16_logistic_val_acc"]) == pytest.approx(val, abs=1e-3)
+
+
+def test_the_control_run_with_the_combined_class(chapter):
+    lines = output_of(chapter, "out-control").splitlines()
+    assert numbers_in(lines[0])[-1] < 1e-6  # the same gradients up to rounding at epoch 0
+    chain_train, chain_val = numbers_in(lines[1])
+    combined_train, combined_val = numbers_in(lines[2])
+    assert chain_train == run_lines(chapter)[-1][1]
+    assert chain_val == numbers_in(output_of(chapter, "out-validation"))[0]
+    assert 0.88 <= combined_train <= 0.98 and 0.86 <= combined_val <= 0.96
+    weight_difference = numbers_in(lines[3])[-1]
+    assert weight_difference > 0.05  # yet not the same training
+    difference_error = numbers_in(lines[4])[-1]
+    expected = np.sqrt((chain_val * (1 - chain_val) + combined_val * (1 - combined_val)) / 200)
+    assert difference_error == pytest.approx(expected, abs=1e-3)
+    assert abs(chain_val - combined_val) < difference_error  # the prose calls it noise
+
+
+def test_the_multi_label_example(chapter):
+    lines = output_of(chapter, "out-multilabel").splitlines()
+    assert numbers_in(lines[0])[-1] < 0.1  # the training loss
+    values = numbers_in(lines[1])  # x1, x2, the first accuracy, 0.6, the second
+    first, second = values[2], values[4]
+    assert first > 0.9 and second > 0.9
+    n_answers, element_wise = numbers_in(lines[2])
+    assert n_answers == 400 and element_wise == pytest.approx((first + second) / 2, abs=1e-3)
+    both = numbers_in(lines[3])[-1]
+    assert both <= min(first, second)
+    labels = [numbers_in(line)[-2:] for line in lines[4:7]]
+    assert [1, 1] in labels  # a point with two yes answers: not one-hot
+    assert "one-hot" in lines[7] and "BinaryAccuracy" in lines[7]
+
+
+def test_no_cell_tunes_the_machine_or_times_itself(chapter):
+    for cell in chapter.cells:
+        for word in ("threadpool", "perf_counter", "mallopt"):
+            assert word not in cell.source
 
 
 def test_the_explorer_state_is_small_and_counts_what_the_chapter_measured(chapter):
@@ -164,11 +241,6 @@ def test_the_explorer_state_is_small_and_counts_what_the_chapter_measured(chapte
     grid = np.array(state["grid"])
     assert grid.shape == (50, 50) and grid.min() >= 0 and grid.max() <= 1
     assert grid.min() < 0.05 and grid.max() > 0.95  # both classes have confident regions
-
-
-def test_the_run_keeps_its_products_on_one_core(chapter):
-    (cell,) = [c for c in chapter.cells if "out-run" in c.get("metadata", {}).get("tags", [])]
-    assert "threadpool_limits" in cell.source  # the small products stay on one core
 
 
 @pytest.mark.parametrize("n", [1, 2, 3])

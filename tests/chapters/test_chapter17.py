@@ -2,16 +2,15 @@
 
 Published facts (book plan, "Facts for chapters 14-22"): the sine run with weights drawn as
 ``0.1 * randn`` starts ``epoch: 0, acc: 0.003, loss: 0.496 (data_loss: 0.496, reg_loss: 0.000),
-lr: 0.005`` and prints the learning rates 0.004549590536851684 at epoch 100 and
-0.00045458678061641964 at epoch 10000; its regression accuracy ends near 0.98 (a threshold:
-long float32 runs differ between CPUs). Hand-computed values are recomputed here.
+lr: 0.005`` and prints the learning rate 0.004549590536851684 at epoch 100. The chapter stops
+the run at epoch 3000 (the NNFS book's 10001 epochs do not fit the time budget), where its
+regression accuracy is above 0.9 (a threshold: long float32 runs differ between CPUs).
+Hand-computed values are recomputed here.
 """
 
 import contextlib
 import io
-import platform
 import re
-import sys
 from pathlib import Path
 
 import nbformat
@@ -19,7 +18,7 @@ import numpy as np
 import pytest
 
 from resources.exercises import sealed
-from tests.notebooks import numbers_in, output_of, tagged_cells
+from tests.notebooks import glued, numbers_in, output_of, tagged_cells
 
 NAME = "17_regression"
 LINE = re.compile(
@@ -83,14 +82,6 @@ def test_scales_follow_the_powers_of_s(chapter):
     assert "gradient ratio" in text
 
 
-def test_the_timing_cell_reports_three_measurements(chapter):
-    (default,), (one_core,), (both,) = [r[-1:] for r in rows(chapter, "out-timing")]
-    for ms in (default, one_core, both):
-        assert 0 < ms < 1000
-    used = "mallopt used: True" in output_of(chapter, "out-timing")
-    assert used == (sys.platform == "linux" and platform.libc_ver()[0] == "glibc")
-
-
 def test_the_run_starts_at_the_published_line(chapter):
     first = output_of(chapter, "out-run").splitlines()[0]
     assert first == (
@@ -100,15 +91,14 @@ def test_the_run_starts_at_the_published_line(chapter):
 
 def test_published_learning_rates_and_the_schedule(chapter):
     lines = [tuple(float(v) for v in m) for m in LINE.findall(output_of(chapter, "out-run"))]
-    assert [int(line[0]) for line in lines] == [0, 100, *range(1000, 10_001, 1000)]
+    assert [int(line[0]) for line in lines] == [0, 100, 1000, 2000, 3000]
     by_epoch = {int(line[0]): line[5] for line in lines}
     assert by_epoch[100] == 0.004549590536851684
-    assert by_epoch[10_000] == 0.00045458678061641964
     for epoch, accuracy, loss, data_loss, reg_loss, lr in lines:
         assert 0 <= accuracy <= 1 and loss == data_loss and reg_loss == 0
         expected = 0.005 if epoch == 0 else 0.005 / (1 + 1e-3 * (epoch - 1))
         assert lr == pytest.approx(expected, rel=1e-15)
-    assert lines[-1][1] >= 0.95  # the plan: about 0.98
+    assert lines[-1][1] >= 0.9  # the plan: about 0.98 after 10001 epochs
     assert lines[-1][2] == 0.0  # below what three decimals show
 
 
@@ -125,8 +115,62 @@ def test_the_small_start_learns_far_more_slowly(chapter):
     for epoch in (200, 300):
         assert by_epoch[epoch][3] < by_epoch[epoch][2]
     assert by_epoch[300][1] / by_epoch[300][0] > 10
+    assert by_epoch[1000][1] > by_epoch[1000][0]  # still behind at epoch 1000
+    assert by_epoch[1000][1] < by_epoch[300][1] / 5  # yet learning: late, not broken
+    assert by_epoch[1000][0] < by_epoch[300][0]  # and the 0.1 start improves too
+    assert by_epoch[300][0] < 5e-4  # below what three decimals show within a few hundred epochs
+    # the accuracy jumps while the loss barely moves (epochs 300 and 500 of the 0.1 run)
+    assert by_epoch[500][2] < by_epoch[300][2] / 2 and by_epoch[500][0] < 2 * by_epoch[300][0]
+    glue = glued(chapter)
+    assert float(glue["ch17_loss_ratio_1000"]) == pytest.approx(
+        by_epoch[1000][1] / by_epoch[1000][0], rel=0.05
+    )
     run = {int(m[0]): float(m[1]) for m in LINE.findall(output_of(chapter, "out-run"))}
     assert by_epoch[1000][2] == pytest.approx(run[1000], abs=5e-4)  # the same run
+
+
+def test_mse_aims_at_the_mean_and_mae_at_the_median(chapter):
+    (*targets, mean, median), (best_mse,), (best_mae,) = rows(chapter, "out-mean-median")
+    assert targets == [0, 0, 0, 1, 10]
+    assert mean == best_mse == pytest.approx(np.mean(targets)) and median == best_mae == 0
+
+
+def test_rmse_and_r_squared_beside_the_accuracy(chapter):
+    (rmse, mae, two, r_squared), (_, precision, within), (largest,) = rows(chapter, "out-metrics")
+    assert two == 2  # "R^2"
+    assert 0 < mae <= rmse <= largest and rmse < 0.01 and r_squared > 0.999
+    assert r_squared == pytest.approx(1 - rmse**2 / 0.5, abs=1e-4)  # var(y) = 1/2
+    assert rmse < precision < 5 * rmse  # the tolerance is of the order of the typical error
+    run = {int(m[0]): float(m[1]) for m in LINE.findall(output_of(chapter, "out-run"))}
+    assert within == pytest.approx(run[3000], abs=0.03)
+
+
+def test_out_of_sample_between_and_beyond(chapter):
+    train, between, left, right, slopes = rows(chapter, "out-of-sample")
+    rmse_train, rmse_between, rmse_left, rmse_right = train[-1], between[-1], left[-1], right[-1]
+    assert rmse_between < 1.5 * rmse_train  # interpolation holds
+    assert rmse_right > 10 * rmse_train and rmse_left > 10 * rmse_train  # extrapolation fails
+    low, high = slopes[-2:]
+    assert abs(high - low) < 1e-3  # one straight line beyond the data
+    assert float(glued(chapter)["ch17_rmse_right"]) == pytest.approx(rmse_right, rel=1e-3)
+
+
+def test_the_small_start_is_behind_in_every_seed(chapter):
+    table = rows(chapter, "out-seeds")[1:]
+    assert [int(r[0]) for r in table] == [0, 1, 2]
+    for _, big, small, ratio in table:
+        assert small > big and ratio == pytest.approx(small / big, rel=0.02)
+    compare = {int(r[0]): r[1:] for r in rows(chapter, "out-compare")[1:]}
+    assert table[0][1:3] == compare[300][:2]  # seed 0 is the run above
+    glue = glued(chapter)
+    assert float(glue["ch17_seed_ratio_min"]) == pytest.approx(min(r[3] for r in table), rel=0.01)
+    assert float(glue["ch17_seed_ratio_max"]) == pytest.approx(max(r[3] for r in table), rel=0.01)
+
+
+def test_no_cell_tunes_the_machine_or_times_itself(chapter):
+    for cell in chapter.cells:
+        for word in ("threadpool", "perf_counter", "mallopt", "ctypes"):
+            assert word not in cell.source
 
 
 def explorer_state(nb):
@@ -170,7 +214,7 @@ def test_the_explorer_holds_the_engine_s_first_predictions(chapter):
         assert run["epochs"][0] == 0
         np.testing.assert_allclose(run["predictions"][0], inputs[:, 0], atol=1e-5)
     final = np.array(state["runs"][0]["predictions"][-1])
-    assert state["runs"][0]["epochs"][-1] == 10_000 and np.mean((final - targets) ** 2) < 1e-4
+    assert state["runs"][0]["epochs"][-1] == 3000 and np.mean((final - targets) ** 2) < 1e-4
     assert state["runs"][1]["epochs"][-1] == 1000
 
 

@@ -80,17 +80,46 @@ def test_chapter_16_through_the_model(ch18):
     assert epoch == 1000 and lr == pytest.approx(0.001 / (1 + 5e-7 * 999), rel=1e-12)
     assert numbers_in(lines[3])[0] <= 1e-6
     assert lines[4] == "lr at epoch 100: 0.0009999505024501287"  # the plan's value
+    assert lines[5] == "the model's combined output: SigmoidBinaryCrossEntropy"
+
+
+def test_the_batch_model_equals_the_book_s_model(ch18):
+    lines = lines_of(ch18, "out-batch-model")
+    epochs = [numbers_in(line) for line in lines[:3]]
+    assert [int(e[0]) for e in epochs] == [0, 1, 2]
+    assert lines[3] == f"updates: {3 * math.ceil(3000 / 32)} and {3 * math.ceil(3000 / 32)}"
+    assert numbers_in(lines[4]) == [0.0, 0.0]  # loss and accuracy histories equal
+    assert lines[5] == "predict twice, the same outputs: True"
+    accuracy, loss = numbers_in(lines[6])
+    assert 0.33 < accuracy <= 1 and 0 < loss < 1.1
+
+
+def test_chapter_17_through_the_model(ch18):
+    lines = lines_of(ch18, "out-ch17")
+    assert lines[0] == (
+        "epoch: 0, acc: 0.003, loss: 0.496 (data_loss: 0.496, reg_loss: 0.000), lr: 0.005"
+    )
+    assert lines[1].startswith("epoch: 500, ")
+    assert numbers_in(lines[1])[-1] == pytest.approx(0.005 / (1 + 1e-3 * 499), rel=1e-12)
+    precision, model_precision = numbers_in(lines[2])[0], numbers_in(lines[2])[-1]
+    assert precision == model_precision
+    assert precision == pytest.approx(
+        np.std(np.sin(2 * np.pi * np.arange(1000) / 1000)) / 250, abs=1e-6
+    )
+    assert numbers_in(lines[3]) == [0.0, 0.0]
 
 
 def test_mini_batches_make_ceil_n_over_b_updates_per_epoch_and_learn_faster(ch18):
     rows = [numbers_in(line) for line in lines_of(ch18, "out-mini-batches")]
     (full_updates, full_acc, full_loss) = rows[0][-3:]
-    (b256, updates_256, acc_256, loss_256), (b32, updates_32, acc_32, loss_32) = rows[1:]
+    (b256, updates_256, acc_256, loss_256), (b32, updates_32, acc_32, loss_32) = rows[1:3]
     assert full_updates == 20
     assert (b256, updates_256) == (256, 20 * math.ceil(3000 / 256))
     assert (b32, updates_32) == (32, 20 * math.ceil(3000 / 32))
     assert loss_32 < loss_256 < full_loss  # per epoch, smaller batches get further
     assert acc_32 > full_acc
+    for updates, b_256, at_256, b_32, at_32 in rows[3:5]:  # per update, larger batches lead
+        assert updates in (47, 141) and (b_256, b_32) == (256, 32) and at_256 < at_32
 
 
 def test_exercise_3_statement_c_holds_for_spiral_data():

@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from resources.classes import BinaryCrossEntropy, DenseLayer, Sigmoid
+from resources.classes import BinaryCrossEntropy, DenseLayer, Sigmoid, SigmoidBinaryCrossEntropy
+from resources.gradients import numerical_gradient as shared_numerical_gradient
 from tests.engine.test_engine import matrices, numerical_gradient, sizes
 
 SETTINGS = settings(max_examples=40, deadline=None)
@@ -230,3 +231,104 @@ def _forwarded_sigmoid():
     sigmoid = Sigmoid()
     sigmoid.forward(np.zeros((2, 1)))
     return sigmoid
+
+
+# -- the combined class, from the scores ------------------------------------------------------
+
+
+def _combined_loss(z, y):
+    return SigmoidBinaryCrossEntropy().forward(z, y)
+
+
+@given(binary_cases())
+@SETTINGS
+def test_combined_class_equals_the_sigmoid_then_bce_chain(case):
+    p, y = case
+    z = np.log(p / (1 - p))  # the scores whose sigmoid is p (p is kept inside [0.02, 0.98])
+    combined = SigmoidBinaryCrossEntropy()
+    loss = combined.forward(z, y)
+    sigmoid, bce = Sigmoid(), BinaryCrossEntropy()
+    sigmoid.forward(z)
+    np.testing.assert_allclose(loss, bce.calculate(sigmoid.output, y), rtol=1e-10)
+    np.testing.assert_allclose(combined.output, sigmoid.output, rtol=1e-12)
+    combined.backward(combined.output, y)
+    bce.backward(sigmoid.output, y)
+    sigmoid.backward(bce.dinputs)
+    np.testing.assert_allclose(combined.dinputs, sigmoid.dinputs, rtol=1e-7, atol=1e-12)
+    # and both are the numerical gradient of the mean loss with respect to the scores
+    numerical = numerical_gradient(lambda scores: _combined_loss(scores, y), z)
+    np.testing.assert_allclose(combined.dinputs, numerical, rtol=1e-5, atol=1e-9)
+
+
+def test_combined_class_gradient_is_numerical_on_fixed_scores():
+    z = np.array([[-3.0, 0.5, 12.0], [2.0, -0.1, -30.0]])
+    y = np.array([[0, 1, 0], [1, 1, 0]])
+    combined = SigmoidBinaryCrossEntropy()
+    combined.forward(z, y)
+    combined.backward(combined.output, y)
+    expected = (reference_sigmoid(z) - y) / 3 / 2
+    np.testing.assert_allclose(combined.dinputs, expected, rtol=1e-12)
+    numerical = shared_numerical_gradient(lambda s: _combined_loss(s, y), z)
+    np.testing.assert_allclose(combined.dinputs, numerical, rtol=1e-6, atol=1e-10)
+
+
+def test_combined_class_equals_pytorch_binary_cross_entropy_with_logits():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(7)
+    z = rng.normal(0, 5, size=(6, 3))
+    y = rng.integers(0, 2, size=(6, 3))
+    combined = SigmoidBinaryCrossEntropy()
+    loss = combined.forward(z, y)
+    combined.backward(combined.output, y)
+    scores = torch.tensor(z, requires_grad=True)
+    reference = torch.nn.functional.binary_cross_entropy_with_logits(
+        scores, torch.tensor(y, dtype=torch.float64)
+    )
+    reference.backward()
+    np.testing.assert_allclose(loss, reference.item(), rtol=1e-12)
+    np.testing.assert_allclose(combined.dinputs, scores.grad.numpy(), rtol=1e-10, atol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_combined_class_is_finite_at_huge_scores(dtype):
+    z = np.array([[1000.0, -1000.0], [1000.0, -1000.0]], dtype=dtype)
+    y = np.array([[1, 0], [0, 1]])  # right and sure, then wrong and sure
+    combined = SigmoidBinaryCrossEntropy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning either
+        loss = combined.forward(z, y)
+        combined.backward(combined.output, y)
+    assert np.isfinite(loss)
+    assert loss == pytest.approx(500.0)  # the four elements cost 0, 0, 1000 and 1000
+    assert np.all(np.isfinite(combined.dinputs))
+    # the wrong and sure answers keep their full gradient, (p - y) / (N J) = +-1/4
+    np.testing.assert_allclose(combined.dinputs[1], [0.25, -0.25], atol=1e-12)
+    np.testing.assert_allclose(combined.dinputs[0], [0.0, 0.0], atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("z", "y", "error", "fragments"),
+    [
+        (np.zeros((3, 1)), np.array([[0], [2], [1]]), ValueError, ["0 or 1", "2"]),
+        (np.zeros((3, 1)), np.array([[0], [0.5], [1]]), ValueError, ["0 or 1", "0.5"]),
+        (np.zeros((3, 1)), np.array([0, 1, 1]), ValueError, ["(3, 1)", "(3,)", "reshape"]),
+        (np.zeros((3, 2)), np.zeros((3, 1)), ValueError, ["(3, 2)", "(3, 1)"]),
+        (np.zeros(3), np.zeros(3), ValueError, ["2-D", "(3,)"]),
+        (np.zeros((3, 1)), np.array([["a"], ["b"], ["c"]]), TypeError, ["numbers", "<U1"]),
+    ],
+)
+def test_combined_class_refuses_bad_labels(z, y, error, fragments):
+    with pytest.raises(error) as raised:
+        _combined_loss(z, y)
+    message = str(raised.value)
+    for fragment in fragments:
+        assert fragment in message, f"{fragment!r} not in {message!r}"
+
+
+def test_combined_class_backward_refuses_bad_calls():
+    with pytest.raises(ValueError, match="before"):
+        SigmoidBinaryCrossEntropy().backward(np.zeros((2, 1)), np.zeros((2, 1)))
+    combined = SigmoidBinaryCrossEntropy()
+    combined.forward(np.zeros((2, 1)), np.zeros((2, 1)))
+    with pytest.raises(ValueError, match="0 or 1"):
+        combined.backward(combined.output, np.array([[3], [0]]))

@@ -626,3 +626,108 @@ def test_validate_every_needs_validation_data_and_a_count():
         model.train(X, y, epochs=1, validation_data=(X, y), validate_every=0)
     with pytest.raises(TypeError, match="validate_every must be a positive integer"):
         model.train(X, y, epochs=1, validation_data=(X, y), validate_every=1.5)
+
+
+# -- sigmoid outputs: binary and multi-label accuracy, the combined loss ----------------------
+
+
+def test_binary_accuracy_scores_every_sigmoid_output_on_its_own():
+    from resources.classes import BinaryAccuracy
+
+    output = np.array([[0.9, 0.8], [0.1, 0.2], [0.9, 0.1]])
+    labels = np.array([[1, 1], [0, 0], [1, 0]])
+    assert BinaryAccuracy().calculate(output, labels) == 1.0
+    assert CategoricalAccuracy(binary=True).calculate(output, labels) == 1.0
+    wrong_one = np.array([[1, 0], [0, 0], [1, 0]])  # one of six answers wrong
+    assert BinaryAccuracy().calculate(output, wrong_one) == pytest.approx(5 / 6)
+    accuracy = BinaryAccuracy()  # accumulated over batches, element by element
+    accuracy.calculate(output[:1], wrong_one[:1])
+    accuracy.calculate(output[1:], wrong_one[1:])
+    assert accuracy.calculate_accumulated() == pytest.approx(5 / 6)
+    assert isinstance(BinaryAccuracy(), CategoricalAccuracy)
+
+
+def test_categorical_accuracy_refuses_labels_that_are_not_one_hot():
+    output = np.array([[0.9, 0.8], [0.1, 0.2], [0.9, 0.1]])
+    with pytest.raises(ValueError, match="one-hot.*BinaryAccuracy"):
+        CategoricalAccuracy().calculate(output, np.array([[1, 1], [0, 0], [1, 0]]))
+    with pytest.raises(ValueError, match=r"\(3, 2\).*\(3, 3\)"):
+        CategoricalAccuracy().calculate(output, np.eye(3))
+
+
+def test_binary_accuracy_bad_input():
+    from resources.classes import BinaryAccuracy
+
+    with pytest.raises(ValueError, match=r"\(3, 2\), got \(3,\)"):
+        BinaryAccuracy().calculate(np.zeros((3, 2)), np.zeros(3))
+    with pytest.raises(ValueError, match=r"reshape\(-1, 1\)"):
+        BinaryAccuracy().calculate(np.zeros((3, 1)), np.zeros(3))
+    with pytest.raises(ValueError, match="0 or 1"):
+        BinaryAccuracy().calculate(np.zeros((2, 1)), np.array([[2], [0]]))
+    with pytest.raises(TypeError, match="True or False"):
+        CategoricalAccuracy(binary=1)
+
+
+def test_dir_of_classes_lists_the_model_and_the_accuracies():
+    import resources.classes
+
+    names = dir(resources.classes)
+    for name in (
+        "Model",
+        "Accuracy",
+        "CategoricalAccuracy",
+        "BinaryAccuracy",
+        "RegressionAccuracy",
+    ):
+        assert name in names
+        assert name in resources.classes.__all__
+    assert "SigmoidBinaryCrossEntropy" in names
+
+
+def _sigmoid_model(n_outputs, accuracy):
+    from resources.classes import BinaryCrossEntropy, Sigmoid
+
+    model = Model()
+    model.add(DenseLayer(2, 16))
+    model.add(ReLU())
+    model.add(DenseLayer(16, n_outputs))
+    model.add(Sigmoid())
+    model.set(loss=BinaryCrossEntropy(), optimizer=Adam(0.01), accuracy=accuracy)
+    model.finalize()
+    return model
+
+
+def test_finalize_combines_sigmoid_and_binary_cross_entropy():
+    from resources.classes import SigmoidBinaryCrossEntropy
+
+    model = _sigmoid_model(2, CategoricalAccuracy())
+    assert isinstance(model.softmax_classifier_output, SigmoidBinaryCrossEntropy)
+    assert model.accuracy.binary  # a sigmoid output is scored output by output
+
+
+def test_a_multi_label_model_step_is_the_numerical_gradient_and_its_accuracy_element_wise():
+    from resources.classes import BinaryAccuracy, BinaryCrossEntropy
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(9, 2))
+    y = rng.integers(0, 2, size=(9, 3))
+    model = _sigmoid_model(3, BinaryAccuracy())
+    model.optimizer = SGD(learning_rate=1e-12)
+    for layer in model.trainable_layers:
+        layer.weights = rng.normal(size=layer.weights.shape)
+        layer.biases = rng.normal(size=layer.biases.shape)
+
+    def loss():
+        return BinaryCrossEntropy().calculate(model.forward(X, training=False), y)
+
+    expected = [
+        numerical_gradient(of_entries(layer.weights, loss), layer.weights)
+        for layer in model.trainable_layers
+    ]
+    history = model.train(X, y, epochs=1, print_every=None)
+    for layer, dweights in zip(model.trainable_layers, expected, strict=True):
+        np.testing.assert_allclose(layer.dweights, dweights, rtol=1e-5, atol=1e-8)
+    output = model.predict(X)
+    assert output.shape == (9, 3)
+    assert history["accuracy"][0] == pytest.approx(np.mean((output > 0.5) == y), abs=1e-9)
+    assert model.evaluate(X, y)[1] == np.mean((output > 0.5) == y)

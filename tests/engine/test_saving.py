@@ -452,7 +452,10 @@ def test_regression_and_binary_models_round_trip(tmp_path):
     binary.finalize()
     binary.save(tmp_path / "binary.npz")
     loaded = Model.load(tmp_path / "binary.npz")
-    assert isinstance(loaded.layers[-1], Sigmoid) and loaded.softmax_classifier_output is None
+    assert isinstance(loaded.layers[-1], Sigmoid)
+    # finalize combines a Sigmoid output with BinaryCrossEntropy, as after model.finalize()
+    assert type(loaded.softmax_classifier_output) is type(binary.softmax_classifier_output)
+    assert loaded.accuracy.binary
     np.testing.assert_array_equal(loaded.predict(X), binary.predict(X))
 
 
