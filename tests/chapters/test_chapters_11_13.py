@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from resources.data import RangeScaler, split_dataset
-from tests.notebooks import numbers_in, output_of, tagged_cells
+from tests.notebooks import glued, numbers_in, output_of, tagged_cells
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = ["11_out_of_sample_data", "12_validation_data", "13_training_dataset"]
@@ -91,6 +91,49 @@ def test_ch11_mistakes_grow_more_confident(ch11):
     assert final[2] < best[2], "the correct class gets less probability on the mistakes"
     assert final[3] > best[3], "mistakes carry a larger share of the test loss"
     assert 0 < best[1] < 300 and 0 < final[1] < 300
+
+
+def test_ch11_reads_the_run_against_the_noise_ceiling(ch11):
+    (ceiling, error, points), (bayes_train,), (bayes_test,) = rows(output_of(ch11, "out-ceiling"))
+    assert points == 60_000
+    # The Monte Carlo of resources/data.py (tested against a quadrature in tests/engine):
+    # about 0.905 for 100 points per class, over 60000 points.
+    assert 0.895 <= ceiling <= 0.915
+    np.testing.assert_allclose(error, np.sqrt(ceiling * (1 - ceiling) / 60_000), atol=1e-3)
+    train_acc, _, test_acc, *_ = numbers_in(output_of(ch11, "out-test"))
+    test_error = np.sqrt(test_acc * (1 - test_acc) / 300)
+    # "above the ceiling on its training data and below it on new data", by several errors
+    assert train_acc >= ceiling + 0.03
+    assert test_acc <= ceiling - 2 * test_error
+    # the Bayes rule on the very same 300 test points does better than the network
+    assert bayes_test > test_acc and 0.8 <= bayes_train <= 1.0
+    values = glued(ch11)
+    np.testing.assert_allclose(float(values["ch11_ceiling"]), 100 * ceiling, atol=0.06)
+    np.testing.assert_allclose(
+        float(values["ch11_above_ceiling"]), 100 * (train_acc - ceiling), atol=0.2
+    )
+    np.testing.assert_allclose(
+        float(values["ch11_below_ceiling"]), 100 * (ceiling - test_acc), atol=0.2
+    )
+
+
+def test_ch11_loss_bursts_last_many_epochs_and_test_accuracy_stays_flat(ch11):
+    bursts = rows(output_of(ch11, "out-bursts"))
+    # (first epoch, last epoch, length, peak, settled level)
+    assert len(bursts) >= 3, "Adam at 0.05 shows recurring bursts, not a single spike"
+    for first, last, length, peak, settled in bursts:
+        assert length == last - first + 1
+        assert length > 1, "a burst is not one bad step"
+        assert peak > 2 * settled
+    assert max(peak / settled for *_, peak, settled in bursts) > 10  # "many times over"
+    values = glued(ch11)
+    assert int(values["ch11_bursts"]) == len(bursts)
+    assert int(values["ch11_burst_shortest"]) == min(row[2] for row in bursts)
+    assert int(values["ch11_burst_longest"]) == max(row[2] for row in bursts)
+    low, high = float(values["ch11_late_test_low"]), float(values["ch11_late_test_high"])
+    ceiling = numbers_in(output_of(ch11, "out-ceiling"))[0]
+    assert 0.7 <= low <= high < ceiling, "test accuracy stays under the ceiling"
+    assert high - low <= 0.1, "and barely moves"
 
 
 # ---------------------------------------------------------------------------
