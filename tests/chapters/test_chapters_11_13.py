@@ -221,10 +221,9 @@ def test_ch12_test_data_are_evaluated_once_after_the_choice(ch12):
     )
     assert choice_index < evaluations[0]
     # Every decision, cross-validation included, comes before the one look at the test set.
-    kfold_index = next(
-        i for i, cell in enumerate(code) if "out-kfold" in cell.metadata.get("tags", [])
-    )
-    assert kfold_index < evaluations[0]
+    for tag in ("out-kfold", "out-one-se", "out-early-stopping"):
+        index = next(i for i, cell in enumerate(code) if tag in cell.metadata.get("tags", []))
+        assert index < evaluations[0], f"{tag} decides, so it comes before the test look"
     for cell in code:
         assert not re.search(r"train_network\([^)]*X_test", cell.source)
         assert not re.search(r"X_dev = .*X_test", cell.source)
@@ -236,18 +235,96 @@ def test_ch12_test_data_are_evaluated_once_after_the_choice(ch12):
     ]
     assert printed == [final_cell]
     test_acc, test_loss = numbers_in(output_of(ch12, "out-final-test").splitlines()[-1])
-    chosen = numbers_in(output_of(ch12, "out-extend").splitlines()[-1])
-    table = rows(output_of(ch12, "out-search")) + [
-        [chosen[0], chosen[1], *numbers_in(output_of(ch12, "out-extend").splitlines()[1])]
-    ]
-    val_acc = next(row[3] for row in table if row[:2] == chosen)
+    chosen = numbers_in(output_of(ch12, "out-one-se").splitlines()[-1])
+    width, rate, best_epoch = numbers_in(output_of(ch12, "out-final-test").splitlines()[0])
+    assert [width, rate] == chosen, "the one-standard-error choice goes to the test set"
+    early = rows(output_of(ch12, "out-early-stopping"))
+    assert best_epoch == early[-3][0], "... as the checkpoint early stopping kept"
+    val_acc = early[-2][1]
     assert 0.65 <= test_acc <= 1.0
     assert abs(test_acc - val_acc) <= 0.15
     assert 0 < test_loss < 1.1
+    ceiling = numbers_in(output_of(ch12, "out-ceiling"))[-2]
+    assert test_acc < ceiling
+    values = glued(ch12)
+    np.testing.assert_allclose(float(values["ch12_test_acc"]), test_acc, atol=6e-4)
+    np.testing.assert_allclose(
+        float(values["ch12_test_error"]), np.sqrt(test_acc * (1 - test_acc) / 150), atol=1e-3
+    )
+
+
+def _ch12_candidates(ch12):
+    """The search table plus the extension, as (width, rate, train acc, val acc, val loss)."""
+    table = rows(output_of(ch12, "out-search"))
+    extension = output_of(ch12, "out-extend").splitlines()
+    if "sits on the edge" in extension[0]:
+        wider = numbers_in(extension[0])[0]
+        best_rate = numbers_in(output_of(ch12, "out-choice").splitlines()[0])[1]
+        table.append([wider, best_rate, *numbers_in(extension[1])])
+    return table
+
+
+def test_ch12_reads_the_grid_against_the_ceiling(ch12):
+    ceiling, error = numbers_in(output_of(ch12, "out-ceiling"))[-2:]  # after "chapter 11"
+    assert 0.895 <= ceiling <= 0.915 and error < 0.002
+    table = rows(output_of(ch12, "out-search"))
+    # underfitting: width 8, and the smallest learning rate, far below the ceiling on both sets
+    for width, rate, train_acc, val_acc, _ in table:
+        if width == 8 or rate == 0.001:
+            assert train_acc < ceiling - 0.3 and val_acc < ceiling - 0.3
+    # the best candidate of the grid reaches the ceiling in training and runs ahead of validation
+    width, rate, val_acc, _ = numbers_in(output_of(ch12, "out-choice"))
+    train_acc = next(row[2] for row in table if row[:2] == [width, rate])
+    assert train_acc >= ceiling - 0.02
+    assert train_acc - val_acc > np.sqrt(val_acc * (1 - val_acc) / 150)
+
+
+def test_ch12_one_standard_error_rule_takes_the_simplest_close_candidate(ch12):
+    lines = output_of(ch12, "out-one-se").splitlines()
+    best_acc, error = numbers_in(lines[0])
+    np.testing.assert_allclose(error, np.sqrt(best_acc * (1 - best_acc) / 150), atol=1e-3)
+    candidates = _ch12_candidates(ch12)
+    assert best_acc == max(row[3] for row in candidates)
+    within = [numbers_in(line) for line in lines[2:-1]]
+    expected = [row for row in candidates if row[3] >= best_acc - error - 1e-9]
+    assert sorted(row[:2] for row in within) == sorted(row[:2] for row in expected)
+    chosen = numbers_in(lines[-1])
+    assert chosen[0] == min(row[0] for row in within)
+    # the prose: the widest network's lead is within the noise, so a narrower one is chosen
+    best_width = numbers_in(output_of(ch12, "out-extend").splitlines()[-1])[0]
+    assert chosen[0] < best_width
+    values = glued(ch12)
+    assert int(values["ch12_within"]) == len(within)
+    assert int(values["ch12_chosen_width"]) == chosen[0]
+
+
+def test_ch12_early_stopping_keeps_the_lowest_validation_loss(ch12):
+    lines = rows(output_of(ch12, "out-early-stopping"))
+    checks, (best_epoch, last_epoch), restored, (epochs, *fixed) = lines[:-3], *lines[-3:]
+    assert epochs == 1000
+    checks = {epoch: (loss, acc) for epoch, loss, acc in checks}
+    # stopped when the patience (500 epochs) ran out, or at the most, 3000
+    assert last_epoch - best_epoch == 500 or last_epoch == 3000
+    assert last_epoch < 3000, "it stopped early"
+    assert best_epoch in checks and last_epoch in checks
+    assert checks[best_epoch][0] == min(loss for loss, _ in checks.values())
+    assert restored == list(checks[best_epoch]), "the best checkpoint is put back"
+    # the first 1000 epochs are the search's run of the same setting (same start, same data)
+    chosen = numbers_in(output_of(ch12, "out-one-se").splitlines()[-1])
+    row = next(r for r in _ch12_candidates(ch12) if r[:2] == chosen)
+    assert fixed == [row[4], row[3]]
+    if 1000 <= last_epoch:
+        assert checks[1000] == (row[4], row[3])
+    # the prose: a lower loss; accuracies within one standard error of each other (noise)
+    assert restored[0] <= fixed[0]
+    assert abs(restored[1] - fixed[1]) < np.sqrt(fixed[1] * (1 - fixed[1]) / 150)
+    values = glued(ch12)
+    assert int(values["ch12_best_epoch"]) == best_epoch
+    assert int(values["ch12_last_epoch"]) == last_epoch
 
 
 def test_ch12_kfold_means_follow_from_the_fold_scores(ch12):
-    table = rows(output_of(ch12, "out-kfold"))
+    table = rows(output_of(ch12, "out-kfold"))[:-1]
     assert len(table) == 2
     for _width, _rate, *rest in table:
         folds, mean, std = rest[:-2], rest[-2], rest[-1]
@@ -255,6 +332,12 @@ def test_ch12_kfold_means_follow_from_the_fold_scores(ch12):
         np.testing.assert_allclose(mean, np.mean(folds), atol=1e-3)
         np.testing.assert_allclose(std, np.std(folds), atol=1e-3)
         assert all(0.5 <= f <= 1.0 for f in folds)
+    difference, error = rows(output_of(ch12, "out-kfold"))[-1]
+    (_, _, *first), (_, _, *second) = table
+    paired = np.subtract(first[:3], second[:3])
+    np.testing.assert_allclose(difference, paired.mean(), atol=1.5e-3)
+    np.testing.assert_allclose(error, np.std(paired, ddof=1) / np.sqrt(3), atol=1.5e-3)
+    assert abs(difference) < error, "the prose calls the difference noise"
 
 
 # ---------------------------------------------------------------------------
