@@ -351,7 +351,8 @@ def ch13(executed):
 
 
 def test_ch13_more_data_raises_test_accuracy_and_closes_the_gap(ch13):
-    table = rows(output_of(ch13, "out-sizes"))
+    (ceiling, error), *table = rows(output_of(ch13, "out-sizes"))
+    assert 0.9 <= ceiling <= 0.92 and error < 0.002
     assert [row[0] for row in table] == [25, 50, 100, 200, 500]
     for _, train_acc, test_acc, gap in table:
         np.testing.assert_allclose(gap, train_acc - test_acc, atol=1.5e-3)
@@ -359,6 +360,38 @@ def test_ch13_more_data_raises_test_accuracy_and_closes_the_gap(ch13):
     assert largest[2] >= smallest[2] + 0.08
     assert smallest[3] >= largest[3] + 0.1
     assert largest[3] < 0.06
+    # "falls overall": the largest sets train lower than the smallest
+    assert largest[1] < smallest[1] - 0.05
+    # read against the ceiling: the smallest above it (overfitting), the largest below
+    assert smallest[1] > ceiling and largest[1] < ceiling - 0.03
+    values = glued(ch13)
+    np.testing.assert_allclose(float(values["ch13_ceiling"]), ceiling, atol=6e-4)
+    np.testing.assert_allclose(float(values["ch13_train_small"]), smallest[1], atol=6e-4)
+    np.testing.assert_allclose(float(values["ch13_train_large"]), largest[1], atol=6e-4)
+
+
+def test_ch13_the_epochs_control_shows_the_large_sets_undertrained(ch13):
+    lines = rows(output_of(ch13, "out-epochs-control"))
+    table, (test_error,) = lines[:-1], lines[-1]
+    runs = {}
+    for n, repeat, epochs, train_acc, test_acc in table:
+        runs.setdefault((n, repeat), {})[epochs] = (train_acc, test_acc)
+    assert sorted(runs) == [(25, 0), (25, 1), (500, 0), (500, 1)]
+    sizes = {row[0]: (row[1], row[2]) for row in rows(output_of(ch13, "out-sizes"))[1:]}
+    for n in (25, 500):
+        # the 1000-epoch rows are the runs of the size table (its means)
+        means = np.mean([runs[n, r][1000] for r in (0, 1)], axis=0)
+        np.testing.assert_allclose(means, sizes[n], atol=1.5e-3)
+    large_test = sizes[500][1]
+    np.testing.assert_allclose(test_error, np.sqrt(large_test * (1 - large_test) / 3000), atol=1e-3)
+    rises = [runs[500, r][3000][1] - runs[500, r][1000][1] for r in (0, 1)]
+    for r in (0, 1):
+        assert runs[500, r][3000][0] > runs[500, r][1000][0], "fits its training data better"
+        assert rises[r] > 0
+    assert np.mean(rises) > 2 * test_error, "more than twice the standard error"
+    for r in (0, 1):  # the smallest sets gain nothing on new data
+        assert runs[25, r][3000][1] <= runs[25, r][1000][1] + test_error
+    np.testing.assert_allclose(float(glued(ch13)["ch13_control_rise"]), np.mean(rises), atol=2e-3)
 
 
 def test_ch13_unscaled_millimetres_stall_and_scaling_recovers(ch13):
@@ -372,6 +405,8 @@ def test_ch13_unscaled_millimetres_stall_and_scaling_recovers(ch13):
     assert unscaled[3] <= 5 < scaled[3]
     assert unscaled[4] == scaled[4] == 64
     np.testing.assert_allclose(unscaled[2], np.log(3), atol=0.01)
+    ceiling = rows(output_of(ch13, "out-sizes"))[0][0]
+    assert all(row[1] < ceiling - 0.1 for row in (original, unscaled, scaled))  # val acc
 
 
 def test_ch13_first_pass_in_millimetres_is_already_off_scale(ch13):
@@ -397,11 +432,25 @@ def test_ch13_augmentation_choice_comes_from_validation(ch13):
     assert chosen[0] > 0, "on small sets some rotation should beat none"
 
 
-def test_ch13_chosen_augmentation_helps_on_the_test_set(ch13):
-    plain, augmented = rows(output_of(ch13, "out-augment-test"))
-    # plain: (acc, loss); augmented: (s, acc, loss)
-    assert augmented[1] > plain[0]
-    assert augmented[2] < plain[1]
+def test_ch13_augmentation_on_the_test_set_is_read_with_its_standard_error(ch13):
+    lines = rows(output_of(ch13, "out-augment-test"))
+    (plain_acc, plain_loss), (_, aug_acc, aug_loss) = lines[:2]
+    accuracy, loss = lines[2:]
+    # (changes of the three runs, mean, standard error)
+    for changes, mean_of, error in [(accuracy[:3], *accuracy[3:]), (loss[:3], *loss[3:])]:
+        np.testing.assert_allclose(mean_of, np.mean(changes), atol=1.5e-3)
+        np.testing.assert_allclose(error, np.std(changes, ddof=1) / np.sqrt(3), atol=1.5e-3)
+    np.testing.assert_allclose(accuracy[3], aug_acc - plain_acc, atol=1.5e-3)
+    np.testing.assert_allclose(loss[3], aug_loss - plain_loss, atol=1.5e-3)
+    # the prose: the accuracy change is noise, the loss falls by more than its error
+    assert abs(accuracy[3]) < accuracy[4]
+    assert loss[3] < -loss[4]
+    ceiling = rows(output_of(ch13, "out-sizes"))[0][0]
+    assert aug_acc < ceiling - 0.1 and plain_acc < ceiling - 0.1
+    # and on validation data the chosen spread is within one standard error of none
+    search = rows(output_of(ch13, "out-augment-search"))
+    best, _, error = search[-1]
+    assert best - search[0][4] < error
 
 
 # ---------------------------------------------------------------------------
