@@ -68,8 +68,9 @@ def test_ch11_standard_error_follows_from_the_binomial(ch11):
     test_acc, standard_error, m = numbers_in(output_of(ch11, "out-standard-error"))
     assert m == 300
     np.testing.assert_allclose(standard_error, np.sqrt(test_acc * (1 - test_acc) / m), atol=1e-3)
-    test_acc_again = numbers_in(output_of(ch11, "out-test"))[2]
+    train_acc, _, test_acc_again, *_ = numbers_in(output_of(ch11, "out-test"))
     assert test_acc == test_acc_again
+    assert train_acc - test_acc > 4 * standard_error, "the gap is many times larger"
 
 
 def test_ch11_test_loss_turns_up_while_training_loss_falls(ch11):
@@ -77,7 +78,7 @@ def test_ch11_test_loss_turns_up_while_training_loss_falls(ch11):
     best_loss, best_epoch, best_acc, best_train_loss = best
     final_loss, final_epoch, final_acc, final_train_loss = final
     assert final_epoch == 10_000
-    assert best_epoch % 100 == 0 and best_epoch <= 3000
+    assert best_epoch % 100 == 0 and 200 <= best_epoch <= 1000  # "the first few hundred epochs"
     assert final_loss >= 1.3 * best_loss
     assert final_train_loss < 0.5 * best_train_loss
     final_test_acc = numbers_in(output_of(ch11, "out-test"))[2]
@@ -415,7 +416,7 @@ def test_ch13_first_pass_in_millimetres_is_already_off_scale(ch13):
     np.testing.assert_allclose(original[0], np.log(3), atol=0.01)  # tiny weights: no opinion
     assert unscaled[0] > np.log(3) + 0.2
     assert unscaled[1] > 1000 * original[1]
-    assert unscaled[-1] > 1000 * original[-1]
+    assert unscaled[-1] > 10_000 * original[-1]  # "a factor of tens of thousands"
 
 
 def test_ch13_augmentation_choice_comes_from_validation(ch13):
