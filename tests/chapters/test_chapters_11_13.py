@@ -385,14 +385,18 @@ def test_ch13_the_epochs_control_shows_the_large_sets_undertrained(ch13):
         np.testing.assert_allclose(means, sizes[n], atol=1.5e-3)
     large_test = sizes[500][1]
     np.testing.assert_allclose(test_error, np.sqrt(large_test * (1 - large_test) / 3000), atol=1e-3)
-    rises = [runs[500, r][3000][1] - runs[500, r][1000][1] for r in (0, 1)]
+    rises = [runs[500, r][2000][1] - runs[500, r][1000][1] for r in (0, 1)]
     for r in (0, 1):
-        assert runs[500, r][3000][0] > runs[500, r][1000][0], "fits its training data better"
+        assert runs[500, r][2000][0] > runs[500, r][1000][0], "fits its training data better"
         assert rises[r] > 0
-    assert np.mean(rises) > 2 * test_error, "more than twice the standard error"
+    assert np.mean(rises) > 1.5 * test_error, "a rise beyond its standard error"
     for r in (0, 1):  # the smallest sets gain nothing on new data
-        assert runs[25, r][3000][1] <= runs[25, r][1000][1] + test_error
-    np.testing.assert_allclose(float(glued(ch13)["ch13_control_rise"]), np.mean(rises), atol=2e-3)
+        assert runs[25, r][2000][1] <= runs[25, r][1000][1] + test_error
+    values = glued(ch13)
+    np.testing.assert_allclose(float(values["ch13_control_rise"]), np.mean(rises), atol=2e-3)
+    np.testing.assert_allclose(
+        float(values["ch13_control_ratio"]), np.mean(rises) / test_error, rtol=0.1
+    )
 
 
 def test_ch13_unscaled_millimetres_stall_and_scaling_recovers(ch13):
