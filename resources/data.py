@@ -5,6 +5,9 @@
 * ``RangeScaler`` learns each feature's minimum and maximum from the training data and maps
   any data with that same rule onto a target range such as ``[-1, 1]``, chapter 13.
 * ``rotate(points, angles)`` turns 2-D points about the origin, the augmentation of chapter 13.
+* ``spiral_bayes_classes(X)`` and ``noise_ceiling(samples)``: the best possible guess for a
+  point of ``nnfs.datasets.spiral_data`` (three classes), and the accuracy that guess reaches,
+  estimated by Monte Carlo with its standard error: the ceiling of chapters 11-13.
 
 Shapes follow the engine: ``X`` is (n_samples, n_features), ``y`` is (n_samples,) or
 (n_samples, n_classes).
@@ -14,7 +17,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["split_dataset", "RangeScaler", "rotate"]
+__all__ = ["split_dataset", "RangeScaler", "rotate", "spiral_bayes_classes", "noise_ceiling"]
 
 
 def _features(X, name):
@@ -136,3 +139,63 @@ def rotate(points, angles):
     cos, sin = np.cos(angles), np.sin(angles)
     x1, x2 = points[:, 0], points[:, 1]
     return np.column_stack([cos * x1 - sin * x2, sin * x1 + cos * x2])
+
+
+# spiral_data (nnfs.datasets) draws class c's points at radii r = linspace(0, 1, samples) and
+# angle parameters t = 4 c + 4 r + 0.2 randn, placed at (r sin 2.5 t, r cos 2.5 t). So at a
+# radius r the arm of class c sits at the angle 10 c + 10 r, with Gaussian noise of standard
+# deviation 2.5 * 0.2 = 0.5 radians; the radius itself carries no noise.
+SPIRAL_ANGLE_NOISE = 2.5 * 0.2
+
+
+def spiral_bayes_classes(X, classes=3):
+    """The most probable class of each point (n, 2) under ``spiral_data``'s own process.
+
+    The radius ``r = |x|`` is exact, so only the angle tells the classes apart: class ``c``
+    puts the point at angle ``10 c + 10 r`` plus normal noise (standard deviation 0.5 rad),
+    taken modulo ``2 pi``. Every class has the same share of points at every radius, so the
+    best guess is the class whose wrapped normal density is largest at the observed angle.
+    Returns (n,) integer classes.
+    """
+    X = _features(X, "X")
+    if X.shape[1] != 2:
+        raise ValueError(f"X must have shape (n, 2), got {X.shape}")
+    if isinstance(classes, bool) or not isinstance(classes, numbers.Integral) or classes < 2:
+        raise ValueError(f"classes must be an integer of at least 2, got {classes!r}")
+    X = X.astype(np.float64) + 0.0  # + 0.0 turns -0.0 into 0.0: the origin has no angle
+    radius = np.hypot(X[:, 0], X[:, 1])
+    angle = np.arctan2(X[:, 0], X[:, 1])  # the point is (r sin a, r cos a)
+    centres = 10 * np.arange(classes) + 10 * radius[:, None]  # (n, classes)
+    offset = (angle[:, None] - centres + np.pi) % (2 * np.pi) - np.pi  # in [-pi, pi)
+    wraps = 2 * np.pi * np.arange(-2, 3)  # the noise (0.5 rad) never wraps further
+    distance = offset[:, :, None] + wraps
+    density = np.exp(-(distance**2) / (2 * SPIRAL_ANGLE_NOISE**2)).sum(axis=2)
+    return np.argmax(density, axis=1)
+
+
+def noise_ceiling(samples=100, classes=3, draws=200, seed=0):
+    """Monte Carlo estimate of the best accuracy any model can reach on ``spiral_data``.
+
+    Draws ``draws`` data sets ``spiral_data(samples, classes)`` (the package's own function,
+    from a generator seeded with ``seed``; NumPy's global random state is restored afterwards,
+    so a chapter's random stream is untouched), labels every point with
+    ``spiral_bayes_classes`` and counts the hits. Returns ``(accuracy, standard_error)``, the
+    standard error being the binomial ``sqrt(a (1 - a) / n)`` over all ``n`` points drawn.
+    """
+    from nnfs.datasets import spiral_data
+
+    for name, value, low in (("samples", samples, 2), ("draws", draws, 1)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+            raise ValueError(f"{name} must be an integer of at least {low}, got {value!r}")
+    state = np.random.get_state()
+    try:
+        np.random.seed(seed)
+        hits = total = 0
+        for _ in range(draws):
+            X, y = spiral_data(samples=samples, classes=classes)
+            hits += int(np.sum(spiral_bayes_classes(X, classes) == y))
+            total += len(y)
+    finally:
+        np.random.set_state(state)
+    accuracy = hits / total
+    return accuracy, float(np.sqrt(accuracy * (1 - accuracy) / total))

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from resources.data import RangeScaler, split_dataset
-from tests.notebooks import numbers_in, output_of, tagged_cells
+from tests.notebooks import glued, numbers_in, output_of, tagged_cells
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = ["11_out_of_sample_data", "12_validation_data", "13_training_dataset"]
@@ -68,8 +68,9 @@ def test_ch11_standard_error_follows_from_the_binomial(ch11):
     test_acc, standard_error, m = numbers_in(output_of(ch11, "out-standard-error"))
     assert m == 300
     np.testing.assert_allclose(standard_error, np.sqrt(test_acc * (1 - test_acc) / m), atol=1e-3)
-    test_acc_again = numbers_in(output_of(ch11, "out-test"))[2]
+    train_acc, _, test_acc_again, *_ = numbers_in(output_of(ch11, "out-test"))
     assert test_acc == test_acc_again
+    assert train_acc - test_acc > 4 * standard_error, "the gap is many times larger"
 
 
 def test_ch11_test_loss_turns_up_while_training_loss_falls(ch11):
@@ -77,7 +78,7 @@ def test_ch11_test_loss_turns_up_while_training_loss_falls(ch11):
     best_loss, best_epoch, best_acc, best_train_loss = best
     final_loss, final_epoch, final_acc, final_train_loss = final
     assert final_epoch == 10_000
-    assert best_epoch % 100 == 0 and best_epoch <= 3000
+    assert best_epoch % 100 == 0 and 200 <= best_epoch <= 1000  # "the first few hundred epochs"
     assert final_loss >= 1.3 * best_loss
     assert final_train_loss < 0.5 * best_train_loss
     final_test_acc = numbers_in(output_of(ch11, "out-test"))[2]
@@ -91,6 +92,49 @@ def test_ch11_mistakes_grow_more_confident(ch11):
     assert final[2] < best[2], "the correct class gets less probability on the mistakes"
     assert final[3] > best[3], "mistakes carry a larger share of the test loss"
     assert 0 < best[1] < 300 and 0 < final[1] < 300
+
+
+def test_ch11_reads_the_run_against_the_noise_ceiling(ch11):
+    (ceiling, error, points), (bayes_train,), (bayes_test,) = rows(output_of(ch11, "out-ceiling"))
+    assert points == 60_000
+    # The Monte Carlo of resources/data.py (tested against a quadrature in tests/engine):
+    # about 0.905 for 100 points per class, over 60000 points.
+    assert 0.895 <= ceiling <= 0.915
+    np.testing.assert_allclose(error, np.sqrt(ceiling * (1 - ceiling) / 60_000), atol=1e-3)
+    train_acc, _, test_acc, *_ = numbers_in(output_of(ch11, "out-test"))
+    test_error = np.sqrt(test_acc * (1 - test_acc) / 300)
+    # "above the ceiling on its training data and below it on new data", by several errors
+    assert train_acc >= ceiling + 0.03
+    assert test_acc <= ceiling - 2 * test_error
+    # the Bayes rule on the very same 300 test points does better than the network
+    assert bayes_test > test_acc and 0.8 <= bayes_train <= 1.0
+    values = glued(ch11)
+    np.testing.assert_allclose(float(values["ch11_ceiling"]), 100 * ceiling, atol=0.06)
+    np.testing.assert_allclose(
+        float(values["ch11_above_ceiling"]), 100 * (train_acc - ceiling), atol=0.2
+    )
+    np.testing.assert_allclose(
+        float(values["ch11_below_ceiling"]), 100 * (ceiling - test_acc), atol=0.2
+    )
+
+
+def test_ch11_loss_bursts_last_many_epochs_and_test_accuracy_stays_flat(ch11):
+    bursts = rows(output_of(ch11, "out-bursts"))
+    # (first epoch, last epoch, length, peak, settled level)
+    assert len(bursts) >= 3, "Adam at 0.05 shows recurring bursts, not a single spike"
+    for first, last, length, peak, settled in bursts:
+        assert length == last - first + 1
+        assert length > 1, "a burst is not one bad step"
+        assert peak > 2 * settled
+    assert max(peak / settled for *_, peak, settled in bursts) > 10  # "many times over"
+    values = glued(ch11)
+    assert int(values["ch11_bursts"]) == len(bursts)
+    assert int(values["ch11_burst_shortest"]) == min(row[2] for row in bursts)
+    assert int(values["ch11_burst_longest"]) == max(row[2] for row in bursts)
+    low, high = float(values["ch11_late_test_low"]), float(values["ch11_late_test_high"])
+    ceiling = numbers_in(output_of(ch11, "out-ceiling"))[0]
+    assert 0.7 <= low <= high < ceiling, "test accuracy stays under the ceiling"
+    assert high - low <= 0.1, "and barely moves"
 
 
 # ---------------------------------------------------------------------------
@@ -178,10 +222,9 @@ def test_ch12_test_data_are_evaluated_once_after_the_choice(ch12):
     )
     assert choice_index < evaluations[0]
     # Every decision, cross-validation included, comes before the one look at the test set.
-    kfold_index = next(
-        i for i, cell in enumerate(code) if "out-kfold" in cell.metadata.get("tags", [])
-    )
-    assert kfold_index < evaluations[0]
+    for tag in ("out-kfold", "out-one-se", "out-early-stopping"):
+        index = next(i for i, cell in enumerate(code) if tag in cell.metadata.get("tags", []))
+        assert index < evaluations[0], f"{tag} decides, so it comes before the test look"
     for cell in code:
         assert not re.search(r"train_network\([^)]*X_test", cell.source)
         assert not re.search(r"X_dev = .*X_test", cell.source)
@@ -193,18 +236,96 @@ def test_ch12_test_data_are_evaluated_once_after_the_choice(ch12):
     ]
     assert printed == [final_cell]
     test_acc, test_loss = numbers_in(output_of(ch12, "out-final-test").splitlines()[-1])
-    chosen = numbers_in(output_of(ch12, "out-extend").splitlines()[-1])
-    table = rows(output_of(ch12, "out-search")) + [
-        [chosen[0], chosen[1], *numbers_in(output_of(ch12, "out-extend").splitlines()[1])]
-    ]
-    val_acc = next(row[3] for row in table if row[:2] == chosen)
+    chosen = numbers_in(output_of(ch12, "out-one-se").splitlines()[-1])
+    width, rate, best_epoch = numbers_in(output_of(ch12, "out-final-test").splitlines()[0])
+    assert [width, rate] == chosen, "the one-standard-error choice goes to the test set"
+    early = rows(output_of(ch12, "out-early-stopping"))
+    assert best_epoch == early[-3][0], "... as the checkpoint early stopping kept"
+    val_acc = early[-2][1]
     assert 0.65 <= test_acc <= 1.0
     assert abs(test_acc - val_acc) <= 0.15
     assert 0 < test_loss < 1.1
+    ceiling = numbers_in(output_of(ch12, "out-ceiling"))[-2]
+    assert test_acc < ceiling
+    values = glued(ch12)
+    np.testing.assert_allclose(float(values["ch12_test_acc"]), test_acc, atol=6e-4)
+    np.testing.assert_allclose(
+        float(values["ch12_test_error"]), np.sqrt(test_acc * (1 - test_acc) / 150), atol=1e-3
+    )
+
+
+def _ch12_candidates(ch12):
+    """The search table plus the extension, as (width, rate, train acc, val acc, val loss)."""
+    table = rows(output_of(ch12, "out-search"))
+    extension = output_of(ch12, "out-extend").splitlines()
+    if "sits on the edge" in extension[0]:
+        wider = numbers_in(extension[0])[0]
+        best_rate = numbers_in(output_of(ch12, "out-choice").splitlines()[0])[1]
+        table.append([wider, best_rate, *numbers_in(extension[1])])
+    return table
+
+
+def test_ch12_reads_the_grid_against_the_ceiling(ch12):
+    ceiling, error = numbers_in(output_of(ch12, "out-ceiling"))[-2:]  # after "chapter 11"
+    assert 0.895 <= ceiling <= 0.915 and error < 0.002
+    table = rows(output_of(ch12, "out-search"))
+    # underfitting: width 8, and the smallest learning rate, far below the ceiling on both sets
+    for width, rate, train_acc, val_acc, _ in table:
+        if width == 8 or rate == 0.001:
+            assert train_acc < ceiling - 0.3 and val_acc < ceiling - 0.3
+    # the best candidate of the grid reaches the ceiling in training and runs ahead of validation
+    width, rate, val_acc, _ = numbers_in(output_of(ch12, "out-choice"))
+    train_acc = next(row[2] for row in table if row[:2] == [width, rate])
+    assert train_acc >= ceiling - 0.02
+    assert train_acc - val_acc > np.sqrt(val_acc * (1 - val_acc) / 150)
+
+
+def test_ch12_one_standard_error_rule_takes_the_simplest_close_candidate(ch12):
+    lines = output_of(ch12, "out-one-se").splitlines()
+    best_acc, error = numbers_in(lines[0])
+    np.testing.assert_allclose(error, np.sqrt(best_acc * (1 - best_acc) / 150), atol=1e-3)
+    candidates = _ch12_candidates(ch12)
+    assert best_acc == max(row[3] for row in candidates)
+    within = [numbers_in(line) for line in lines[2:-1]]
+    expected = [row for row in candidates if row[3] >= best_acc - error - 1e-9]
+    assert sorted(row[:2] for row in within) == sorted(row[:2] for row in expected)
+    chosen = numbers_in(lines[-1])
+    assert chosen[0] == min(row[0] for row in within)
+    # the prose: the widest network's lead is within the noise, so a narrower one is chosen
+    best_width = numbers_in(output_of(ch12, "out-extend").splitlines()[-1])[0]
+    assert chosen[0] < best_width
+    values = glued(ch12)
+    assert int(values["ch12_within"]) == len(within)
+    assert int(values["ch12_chosen_width"]) == chosen[0]
+
+
+def test_ch12_early_stopping_keeps_the_lowest_validation_loss(ch12):
+    lines = rows(output_of(ch12, "out-early-stopping"))
+    checks, (best_epoch, last_epoch), restored, (epochs, *fixed) = lines[:-3], *lines[-3:]
+    assert epochs == 1000
+    checks = {epoch: (loss, acc) for epoch, loss, acc in checks}
+    # stopped when the patience (500 epochs) ran out, or at the most, 3000
+    assert last_epoch - best_epoch == 500 or last_epoch == 3000
+    assert last_epoch < 3000, "it stopped early"
+    assert best_epoch in checks and last_epoch in checks
+    assert checks[best_epoch][0] == min(loss for loss, _ in checks.values())
+    assert restored == list(checks[best_epoch]), "the best checkpoint is put back"
+    # the first 1000 epochs are the search's run of the same setting (same start, same data)
+    chosen = numbers_in(output_of(ch12, "out-one-se").splitlines()[-1])
+    row = next(r for r in _ch12_candidates(ch12) if r[:2] == chosen)
+    assert fixed == [row[4], row[3]]
+    if 1000 <= last_epoch:
+        assert checks[1000] == (row[4], row[3])
+    # the prose: a lower loss; accuracies within one standard error of each other (noise)
+    assert restored[0] <= fixed[0]
+    assert abs(restored[1] - fixed[1]) < np.sqrt(fixed[1] * (1 - fixed[1]) / 150)
+    values = glued(ch12)
+    assert int(values["ch12_best_epoch"]) == best_epoch
+    assert int(values["ch12_last_epoch"]) == last_epoch
 
 
 def test_ch12_kfold_means_follow_from_the_fold_scores(ch12):
-    table = rows(output_of(ch12, "out-kfold"))
+    table = rows(output_of(ch12, "out-kfold"))[:-1]
     assert len(table) == 2
     for _width, _rate, *rest in table:
         folds, mean, std = rest[:-2], rest[-2], rest[-1]
@@ -212,6 +333,12 @@ def test_ch12_kfold_means_follow_from_the_fold_scores(ch12):
         np.testing.assert_allclose(mean, np.mean(folds), atol=1e-3)
         np.testing.assert_allclose(std, np.std(folds), atol=1e-3)
         assert all(0.5 <= f <= 1.0 for f in folds)
+    difference, error = rows(output_of(ch12, "out-kfold"))[-1]
+    (_, _, *first), (_, _, *second) = table
+    paired = np.subtract(first[:3], second[:3])
+    np.testing.assert_allclose(difference, paired.mean(), atol=1.5e-3)
+    np.testing.assert_allclose(error, np.std(paired, ddof=1) / np.sqrt(3), atol=1.5e-3)
+    assert abs(difference) < error, "the prose calls the difference noise"
 
 
 # ---------------------------------------------------------------------------
@@ -225,7 +352,8 @@ def ch13(executed):
 
 
 def test_ch13_more_data_raises_test_accuracy_and_closes_the_gap(ch13):
-    table = rows(output_of(ch13, "out-sizes"))
+    (ceiling, error), *table = rows(output_of(ch13, "out-sizes"))
+    assert 0.9 <= ceiling <= 0.92 and error < 0.002
     assert [row[0] for row in table] == [25, 50, 100, 200, 500]
     for _, train_acc, test_acc, gap in table:
         np.testing.assert_allclose(gap, train_acc - test_acc, atol=1.5e-3)
@@ -233,6 +361,42 @@ def test_ch13_more_data_raises_test_accuracy_and_closes_the_gap(ch13):
     assert largest[2] >= smallest[2] + 0.08
     assert smallest[3] >= largest[3] + 0.1
     assert largest[3] < 0.06
+    # "falls overall": the largest sets train lower than the smallest
+    assert largest[1] < smallest[1] - 0.05
+    # read against the ceiling: the smallest above it (overfitting), the largest below
+    assert smallest[1] > ceiling and largest[1] < ceiling - 0.03
+    values = glued(ch13)
+    np.testing.assert_allclose(float(values["ch13_ceiling"]), ceiling, atol=6e-4)
+    np.testing.assert_allclose(float(values["ch13_train_small"]), smallest[1], atol=6e-4)
+    np.testing.assert_allclose(float(values["ch13_train_large"]), largest[1], atol=6e-4)
+
+
+def test_ch13_the_epochs_control_shows_the_large_sets_undertrained(ch13):
+    lines = rows(output_of(ch13, "out-epochs-control"))
+    table, (test_error,) = lines[:-1], lines[-1]
+    runs = {}
+    for n, repeat, epochs, train_acc, test_acc in table:
+        runs.setdefault((n, repeat), {})[epochs] = (train_acc, test_acc)
+    assert sorted(runs) == [(25, 0), (25, 1), (500, 0), (500, 1)]
+    sizes = {row[0]: (row[1], row[2]) for row in rows(output_of(ch13, "out-sizes"))[1:]}
+    for n in (25, 500):
+        # the 1000-epoch rows are the runs of the size table (its means)
+        means = np.mean([runs[n, r][1000] for r in (0, 1)], axis=0)
+        np.testing.assert_allclose(means, sizes[n], atol=1.5e-3)
+    large_test = sizes[500][1]
+    np.testing.assert_allclose(test_error, np.sqrt(large_test * (1 - large_test) / 3000), atol=1e-3)
+    rises = [runs[500, r][2000][1] - runs[500, r][1000][1] for r in (0, 1)]
+    for r in (0, 1):
+        assert runs[500, r][2000][0] > runs[500, r][1000][0], "fits its training data better"
+        assert rises[r] > 0
+    assert np.mean(rises) > 1.5 * test_error, "a rise beyond its standard error"
+    for r in (0, 1):  # the smallest sets gain nothing on new data
+        assert runs[25, r][2000][1] <= runs[25, r][1000][1] + test_error
+    values = glued(ch13)
+    np.testing.assert_allclose(float(values["ch13_control_rise"]), np.mean(rises), atol=2e-3)
+    np.testing.assert_allclose(
+        float(values["ch13_control_ratio"]), np.mean(rises) / test_error, rtol=0.1
+    )
 
 
 def test_ch13_unscaled_millimetres_stall_and_scaling_recovers(ch13):
@@ -246,6 +410,8 @@ def test_ch13_unscaled_millimetres_stall_and_scaling_recovers(ch13):
     assert unscaled[3] <= 5 < scaled[3]
     assert unscaled[4] == scaled[4] == 64
     np.testing.assert_allclose(unscaled[2], np.log(3), atol=0.01)
+    ceiling = rows(output_of(ch13, "out-sizes"))[0][0]
+    assert all(row[1] < ceiling - 0.1 for row in (original, unscaled, scaled))  # val acc
 
 
 def test_ch13_first_pass_in_millimetres_is_already_off_scale(ch13):
@@ -254,7 +420,7 @@ def test_ch13_first_pass_in_millimetres_is_already_off_scale(ch13):
     np.testing.assert_allclose(original[0], np.log(3), atol=0.01)  # tiny weights: no opinion
     assert unscaled[0] > np.log(3) + 0.2
     assert unscaled[1] > 1000 * original[1]
-    assert unscaled[-1] > 1000 * original[-1]
+    assert unscaled[-1] > 10_000 * original[-1]  # "a factor of tens of thousands"
 
 
 def test_ch13_augmentation_choice_comes_from_validation(ch13):
@@ -271,11 +437,25 @@ def test_ch13_augmentation_choice_comes_from_validation(ch13):
     assert chosen[0] > 0, "on small sets some rotation should beat none"
 
 
-def test_ch13_chosen_augmentation_helps_on_the_test_set(ch13):
-    plain, augmented = rows(output_of(ch13, "out-augment-test"))
-    # plain: (acc, loss); augmented: (s, acc, loss)
-    assert augmented[1] > plain[0]
-    assert augmented[2] < plain[1]
+def test_ch13_augmentation_on_the_test_set_is_read_with_its_standard_error(ch13):
+    lines = rows(output_of(ch13, "out-augment-test"))
+    (plain_acc, plain_loss), (_, aug_acc, aug_loss) = lines[:2]
+    accuracy, loss = lines[2:]
+    # (changes of the three runs, mean, standard error)
+    for changes, mean_of, error in [(accuracy[:3], *accuracy[3:]), (loss[:3], *loss[3:])]:
+        np.testing.assert_allclose(mean_of, np.mean(changes), atol=1.5e-3)
+        np.testing.assert_allclose(error, np.std(changes, ddof=1) / np.sqrt(3), atol=1.5e-3)
+    np.testing.assert_allclose(accuracy[3], aug_acc - plain_acc, atol=1.5e-3)
+    np.testing.assert_allclose(loss[3], aug_loss - plain_loss, atol=1.5e-3)
+    # the prose: the accuracy change is noise, the loss falls by more than its error
+    assert abs(accuracy[3]) < accuracy[4]
+    assert loss[3] < -loss[4]
+    ceiling = rows(output_of(ch13, "out-sizes"))[0][0]
+    assert aug_acc < ceiling - 0.1 and plain_acc < ceiling - 0.1
+    # and on validation data the chosen spread is within one standard error of none
+    search = rows(output_of(ch13, "out-augment-search"))
+    best, _, error = search[-1]
+    assert best - search[0][4] < error
 
 
 # ---------------------------------------------------------------------------
