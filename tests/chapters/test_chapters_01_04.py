@@ -176,6 +176,10 @@ def test_ch04_softmax_by_hand_and_overflow(executed):
     np.testing.assert_allclose(batch, expected, atol=1e-7)
     overflow = output_of(nb, "out-overflow")
     assert "inf" in overflow and "nan" in overflow
+    # "the third entry is a finite number divided by inf, which is 0": e^88 fits in float32.
+    naive32 = overflow.split("naive float32 softmax of [90, 89, 88]:")[1]
+    assert naive32.split() == ["[[nan", "nan", "0.]]"]
+    assert np.isfinite(np.exp(np.float32(88.0))) and 1.6e38 < np.exp(np.float32(88.0)) < 1.7e38
     fixed = [
         numbers_in(line.split(":", 1)[1])
         for line in output_of(nb, "out-overflow-fixed").strip().splitlines()
@@ -415,3 +419,21 @@ def test_ch04_neuron_5_does_not_bend(executed):
     weights = numbers_in(text.split("output weights w2:")[1].splitlines()[0])
     assert len(weights) == 8 and weights[4] == 0.0
     assert all(abs(w) > 1 for i, w in enumerate(weights) if i != 4)
+
+
+def test_ch04_recipe_needs_output_bias_f_of_t1_for_other_functions():
+    # "for a function f other than the sine, the output bias is b2 = f(t1)": with that bias the
+    # recipe's network passes through f at every knot; with bias 0 it is off by f(t1).
+    def f(x):
+        return np.cos(2 * np.pi * x) + 0.5
+
+    k = 8
+    knots = np.linspace(0, 1, k + 1)
+    slopes = np.diff(f(knots)) * k
+    w2 = np.diff(slopes, prepend=0.0)
+
+    def net(x, b2):
+        return np.maximum(0.0, x[:, None] - knots[:k][None, :]) @ w2 + b2
+
+    np.testing.assert_allclose(net(knots, f(knots[0])), f(knots), atol=1e-12)
+    np.testing.assert_allclose(net(knots, 0.0) - f(knots), -f(knots[0]), atol=1e-12)
