@@ -3,11 +3,12 @@
 1. Every notebook of ``_toc.yml`` is executed in a fresh kernel by jupyter-cache's parallel
    executor (one process per core), into ``_build/.jupyter_cache``. jupyter-cache recognises a
    notebook by its own code only, so the cache also carries a fingerprint of what the notebooks
-   import and read (``resources/`` and the non-notebook files of ``book/``): when that changes,
-   the cache is emptied and every chapter runs again. A failing cell fails the build here, with
-   its traceback.
+   import and read (``resources/``, the non-notebook files of ``book/``, ``_toc.yml``): when
+   that changes, the cache is emptied and every chapter runs again. A failing cell fails the
+   build here, with its traceback.
 2. Jupyter Book then builds the HTML (``--warningiserror --keep-going``), taking the outputs
-   from that cache (``execute_notebooks: cache`` in ``_config.yml``).
+   from that cache (``execute_notebooks: cache`` in ``_config.yml``); the executed notebooks
+   are written to ``_build/jupyter_execute``, where the tests read them.
 
 Two settings, both for speed or quiet and neither changing a number:
 
@@ -34,8 +35,9 @@ from jupyter_cache.executors.utils import single_nb_execution
 
 ROOT = Path(__file__).resolve().parents[1]
 ONE_BLAS_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-# What a notebook reads besides its own cells: a change here must re-execute the chapters.
-INPUTS = ("resources", "book")
+# What a notebook reads besides its own cells (chapter 1 reads the table of contents): a change
+# here must re-execute the chapters.
+INPUTS = ("resources", "book", "_toc.yml")
 FINGERPRINT = "inputs.sha256"
 
 
@@ -78,8 +80,9 @@ def notebooks(source):
 def fingerprint(source):
     """SHA-256 over every file the notebooks import or read (not the notebooks themselves)."""
     digest = hashlib.sha256()
-    for folder in INPUTS:
-        for path in sorted((source / folder).rglob("*")):
+    for name in INPUTS:
+        given = source / name
+        for path in sorted(given.rglob("*")) if given.is_dir() else [given]:
             if (
                 not path.is_file()
                 or path.suffix in {".ipynb", ".pyc"}
@@ -144,6 +147,24 @@ def build_html(source):
     return 0
 
 
+def write_executed(source, cache_path):
+    """Put each executed notebook, outputs included, in ``_build/jupyter_execute``.
+
+    In cache mode MyST-NB renders the cached outputs into the pages but writes the notebook it
+    read (without outputs) to ``_build/jupyter_execute``; the tests read the executed copies
+    there, so they are written from the cache here.
+    """
+    import nbformat
+    from jupyter_cache import get_cache
+
+    cache = get_cache(cache_path)
+    for path in notebooks(source):
+        _, nb = cache.merge_match_into_file(str(path))
+        target = source / "_build" / "jupyter_execute" / path.relative_to(source)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, target)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--source", type=Path, default=ROOT)
@@ -161,6 +182,8 @@ def main(argv=None):
     if args.execute_only:
         return 0
     code = build_html(source)
+    if code == 0:
+        write_executed(source, cache_path)
     print(f"build: {'failed' if code else 'done'} in {time.perf_counter() - started:.1f} s")
     return code
 
