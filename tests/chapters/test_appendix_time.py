@@ -5,7 +5,6 @@ about them (which step is the largest, which word describes a ratio, that the ma
 not the timings themselves; the measurements that do not depend on the machine are exact.
 """
 
-import json
 import re
 from pathlib import Path
 
@@ -47,7 +46,7 @@ def test_the_profile_shares_add_up_and_name_the_largest_step(appendix):
 def test_a_product_costs_a_few_empty_calls(appendix):
     printed = numbers_in(output_of(appendix, "out-call-cost"))
     call_us, product_us = printed[2], printed[-2]  # 1x1 arrays; (300, 2) times (2, 64)
-    assert value(appendix, "apx_product_calls") == pytest.approx(product_us / call_us, rel=0.01)
+    assert value(appendix, "apx_product_calls") == pytest.approx(product_us / call_us, rel=0.05)
     assert value(appendix, "apx_product_calls") > 1  # the product does more than an empty call
 
 
@@ -107,4 +106,3 @@ def test_the_appendix_leaves_numpy_as_it_found_it(appendix):
         if cell.cell_type == "code" and "out-floor" in cell.metadata.get("tags", [])
     ]
     assert "restore_numpy_functions(NUMPY_OWN)" in last_code.source
-    assert json.dumps(appendix.metadata.get("kernelspec", {})).count("python3") == 1
