@@ -1,26 +1,31 @@
 # The README's two commands. Run them inside a virtual environment (Python 3.11 or newer).
 PYTHON ?= python
 NPM ?= npm
-# Jupyter Book 1.x has no `python -m jupyter_book`; call its command-line entry point directly.
-JUPYTER_BOOK = $(PYTHON) -c "import sys; from jupyter_book.cli.main import main; sys.exit(main())"
 # Root runs apt-get itself; anyone else goes through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# pytest-xdist workers for `make test` (the session's one book build is shared between them).
+TEST_WORKERS ?= 2
 
-.PHONY: book test assets node chromium audit
+.PHONY: book html test assets node chromium audit
 
 # Install what a reader needs, fetch the site's own copies of MathJax and the widget scripts,
 # then build the HTML book into _build/html (strict: any failing cell or warning fails it).
 book:
 	$(PYTHON) -m pip install -r requirements.txt
 	$(MAKE) assets
-	$(JUPYTER_BOOK) build --warningiserror --keep-going .
+	$(MAKE) html
+
+# The build alone: scripts/build_book.py executes the notebooks in parallel (jupyter-cache,
+# one kernel per core, re-run whenever resources/ changes), then runs Jupyter Book strictly.
+html:
+	$(PYTHON) scripts/build_book.py
 
 # Install what the tests need (Python packages, the site's front-end files, a browser), then run
 # them all (they include their own strict build and open every page in Chromium).
 test:
 	$(PYTHON) -m pip install -r requirements-dev.txt
 	$(MAKE) assets chromium
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest -n $(TEST_WORKERS) --durations=30
 
 # The pinned front-end files the site serves itself (package-lock.json), copied into
 # site-assets/vendor/ for html_extra_path. Needs the Python requirements (anywidget) first.

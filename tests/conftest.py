@@ -1,8 +1,9 @@
 """Shared fixtures: one strict build of the whole book per test session, and a browser.
 
-The build executes every notebook in a fresh kernel (``execute_notebooks: force``) and fails
-on any cell error or Sphinx warning. Tests of a chapter's numbers read the executed copies in
-``_build/jupyter_execute``, so each notebook runs once per session, not once per test.
+The build (``scripts/build_book.py``, as ``make book`` runs it) executes every notebook in a
+fresh kernel, in parallel, and fails on any cell error or Sphinx warning. Tests of a chapter's
+numbers read the executed copies in ``_build/jupyter_execute``, so each notebook runs once per
+session, not once per test (and once for all pytest-xdist workers).
 
 Browser tests use ``site_url`` (the built HTML served on 127.0.0.1) and ``offline_page``: a
 Chromium page that refuses every request leaving the machine and records refused requests,
@@ -10,8 +11,10 @@ failed loads and console errors.
 """
 
 import contextlib
+import fcntl
 import functools
 import http.server
+import json
 import os
 import shutil
 import subprocess
@@ -23,7 +26,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from resources.nnfs_numpy import numpy_functions, restore_numpy_functions
+# One BLAS thread for the tests and every kernel they start, as in the build
+# (scripts/build_book.py): the book's matrices are small, and pytest-xdist keeps both cores busy.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+from resources.nnfs_numpy import numpy_functions, restore_numpy_functions  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -35,12 +43,6 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--no-first-run",
-]
-# Jupyter Book 1.x has no ``python -m jupyter_book``; call its command-line entry point.
-JUPYTER_BOOK = [
-    sys.executable,
-    "-c",
-    "import sys; from jupyter_book.cli.main import main; sys.exit(main())",
 ]
 
 
@@ -89,23 +91,54 @@ def copy_sources(destination):
             (destination / folder).symlink_to(ROOT / folder)
 
 
-@pytest.fixture(scope="session")
-def built_book(tmp_path_factory):
-    """Build a copy of the book strictly; return the folder that holds ``_build``."""
+def _build_copy(folder):
+    """Copy the repository into ``folder/src`` and build it strictly; return (source, log, ok)."""
     _ensure_site_assets()
-    source = tmp_path_factory.mktemp("book") / "src"
+    source = folder / "src"
     copy_sources(source)
     env = dict(os.environ, PYTHONPATH=str(source))
-    command = [*JUPYTER_BOOK, "build", "--warningiserror", "--keep-going", str(source)]
+    command = [sys.executable, str(source / "scripts" / "build_book.py"), "--source", str(source)]
     started = time.perf_counter()
     result = subprocess.run(command, cwd=source, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     log = result.stdout + result.stderr + f"\n[the strict build took {seconds:.1f} s]\n"
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "build.log").write_text(log)
-    if result.returncode != 0:
-        pytest.fail(f"the strict book build failed:\n{log[-6000:]}")
-    return source
+    return source, log, result.returncode == 0
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory, worker_id):
+    """Build a copy of the book strictly, once per session; return the folder that holds ``_build``.
+
+    Under pytest-xdist every worker asks for it: the first one builds while holding a file lock
+    in the session's shared temporary folder, the others wait for it and use the same build.
+    ``BUILT_BOOK=/path/to/book`` (a folder whose ``_build`` a strict build just made, e.g. the
+    repository after ``make html``) skips the build, for working on the tests that read it.
+    """
+    if os.environ.get("BUILT_BOOK"):
+        return Path(os.environ["BUILT_BOOK"]).resolve()
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent  # the folder all workers of this session share
+    folder = shared / "book"
+    folder.mkdir(exist_ok=True)
+    with open(shared / "book.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        outcome = folder / "outcome.json"
+        if not outcome.exists():
+            source, log, ok = _build_copy(folder)
+            ARTIFACTS.mkdir(exist_ok=True)
+            (ARTIFACTS / "build.log").write_text(log)
+            outcome.write_text(json.dumps({"source": str(source), "ok": ok, "tail": log[-6000:]}))
+        result = json.loads(outcome.read_text())
+    if not result["ok"]:
+        pytest.fail(f"the strict book build failed:\n{result['tail']}")
+    return Path(result["source"])
+
+
+@pytest.fixture(scope="session")
+def worker_id(request):
+    """pytest-xdist's name of this worker (``gw0``...), or ``master`` without xdist."""
+    return getattr(request.config, "workerinput", {}).get("workerid", "master")
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,14 @@ from pathlib import Path
 
 import nbformat
 
+
+def kernel_config():
+    """The build's kernel settings (``scripts/build_book.py``): encrypted kernel sockets."""
+    from traitlets.config import Config
+
+    return Config({"KernelManager": {"transport_encryption": "auto"}})
+
+
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 
 
@@ -19,7 +27,9 @@ def execute_alone(name):
 
     book = Path(__file__).resolve().parents[1] / "book"
     nb = nbformat.read(book / f"{name}.ipynb", as_version=4)
-    client = NotebookClient(nb, timeout=900, resources={"metadata": {"path": str(book)}})
+    client = NotebookClient(
+        nb, timeout=900, resources={"metadata": {"path": str(book)}}, config=kernel_config()
+    )
     client.execute()
     return nb
 

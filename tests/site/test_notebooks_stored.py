@@ -13,6 +13,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
+# The appendix after chapter 22 has no exercises, so no solutions to fold.
+WITH_EXERCISES = [path for path in NOTEBOOKS if path.stem != "23_where_the_time_goes"]
 
 
 def test_there_are_notebooks():
@@ -49,7 +51,12 @@ def test_ruff_lint_and_format_clean():
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_the_appendix_has_no_exercises():
+    (appendix,) = set(NOTEBOOKS) - set(WITH_EXERCISES)
+    assert "answer_1 = None" not in appendix.read_text()
+
+
+@pytest.mark.parametrize("path", WITH_EXERCISES, ids=lambda p: p.name)
 def test_solutions_fold_away_in_the_book_and_in_jupyterlab(path):
     """Solutions sit in HTML <details> blocks: folded on the built page and in JupyterLab alike
     (a MyST dropdown admonition folds only in the built book; JupyterLab shows its markup)."""

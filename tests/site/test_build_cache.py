@@ -1,0 +1,82 @@
+"""The parallel build's cache re-executes a chapter when what it imports changes.
+
+jupyter-cache recognises a notebook by its own code; ``scripts/build_book.py`` adds a
+fingerprint of ``resources/`` and ``book/``'s other files and empties the cache when it changes.
+Shown on a one-notebook book whose notebook prints a value from ``resources/``.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = ROOT / "scripts" / "build_book.py"
+
+
+def _tiny_book(folder):
+    (folder / "resources").mkdir(parents=True)
+    (folder / "resources" / "__init__.py").write_text("")
+    (folder / "resources" / "value.py").write_text("VALUE = 1\n")
+    (folder / "book").mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("from resources.value import VALUE\nprint(VALUE)")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nbformat.write(nb, folder / "book" / "a.ipynb")
+    (folder / "_toc.yml").write_text("format: jb-book\nroot: book/a\n")
+
+
+def _execute(folder):
+    env = dict(os.environ, PYTHONPATH=str(folder))
+    result = subprocess.run(
+        [sys.executable, str(BUILD), "--source", str(folder), "--execute-only"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    from jupyter_cache import get_cache
+
+    cache = get_cache(folder / "_build" / ".jupyter_cache")
+    (record,) = cache.list_cache_records()
+    nb = cache.get_cache_bundle(record.pk).nb
+    printed = "".join(o.get("text", "") for o in nb.cells[0].outputs)
+    return printed, result.stdout + result.stderr
+
+
+def test_a_change_under_resources_re_executes_the_notebook(tmp_path):
+    _tiny_book(tmp_path)
+    printed, log = _execute(tmp_path)
+    assert printed == "1\n"
+    assert "executed 1 notebook" in log
+    assert "without encryption" not in log  # the kernel talks over encrypted sockets
+
+    printed, log = _execute(tmp_path)  # nothing changed: the cached run serves
+    assert printed == "1\n" and "executed 0 notebook" in log
+
+    (tmp_path / "resources" / "value.py").write_text("VALUE = 2\n")
+    printed, log = _execute(tmp_path)
+    assert "changed since the cache was filled" in log
+    assert printed == "2\n"
+
+
+def test_a_failing_cell_fails_the_build(tmp_path):
+    _tiny_book(tmp_path)
+    path = tmp_path / "book" / "a.ipynb"
+    nb = json.loads(path.read_text())
+    nb["cells"].append(nbformat.v4.new_code_cell("raise RuntimeError('boom')"))
+    path.write_text(json.dumps(nb))
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    result = subprocess.run(
+        [sys.executable, str(BUILD), "--source", str(tmp_path), "--execute-only"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 1
+    assert "boom" in result.stderr
