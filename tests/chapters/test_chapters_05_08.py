@@ -428,8 +428,21 @@ def test_ch7_rules_agree_numerically_in_the_chapter(ch7):
     gaps = [
         float(g) for g in re.findall(r"largest relative gap (\S+)", output_of(ch7, "out-rules"))
     ]
-    assert len(gaps) == 6
+    assert len(gaps) == 7  # the six rules and the power rule for x^-1
     assert max(gaps) < 1e-8
+    assert "d/dx x^-1 = -x^-2" in output_of(ch7, "out-rules")
+    text = "".join(c.source for c in ch7.cells if c.cell_type == "markdown")
+    assert "$(x+h)^2 - x^2 = 2xh + h^2$" in text  # the power rule derived from the limit
+    assert "one nonlinear layer" not in text  # softmax is nonlinear too
+    assert "below $h \\approx 10^{-5}$" not in text  # the best central step is below 1e-5
+    assert "As the preview in {doc}`chapter 6" in text
+
+
+@pytest.mark.parametrize("n", [-1, -2, 0.5, 2.5])
+def test_ch7_power_rule_for_other_powers(n):
+    for x in np.linspace(0.3, 3, 10):  # x > 0: x^n is defined for every real n
+        numerical = numerical_gradient(lambda v: v[0] ** n, [x])[0]
+        assert numerical == pytest.approx(n * x ** (n - 1), rel=1e-6)
 
 
 @pytest.mark.parametrize(
@@ -710,7 +723,8 @@ def test_ch8_linear_approximation_and_steepest_ascent(ch8):
     length = math.sqrt(np.sum(gradient**2))
     assert value_after(text, "length of the gradient:") == pytest.approx(length, abs=1e-4)
     gap = value_after(text, "largest |change - gradient . step|:")
-    assert gap < 2e-5  # about the step's length squared (1e-6) times the curvature
+    # Half the second derivative along x (18x = 18 at x = 1) times the length squared: 9e-6.
+    assert gap == pytest.approx(0.5 * 18 * 1e-6, rel=0.05)
     fastest = value_after(text, "fastest rate in 1000 directions:")
     along = value_after(text, "rate along the gradient:")
     assert fastest < along and fastest > 0.99 * along
@@ -748,3 +762,24 @@ def test_ch8_targets_for_chapter_9(ch8):
         assert lines[lines.index(target) + 1].startswith(heading)
     text = "\n".join(sources)
     assert "for the first time we *ran* the `backward` methods" not in text
+    assert "for the first time we ran `DenseLayer.backward`" not in text
+    assert "for the first time we *checked* `DenseLayer.backward`" in text
+    # The summary's values come in the order of its formulas: dy/dw = x, dy/dx = w, dy/db = 1.
+    summary = text[text.index("## Summary") :]
+    assert summary.index(r"\partial y/\partial w_i") < summary.index(r"\partial y/\partial x_i")
+    assert "$[1, -2, 3]$, $[-3, -1, 2]$ and 1" in summary
+    assert "steps of size 0.1" not in text and "step of size 0.1" not in text
+    assert "right angles" in text
+
+
+def test_ch8_gradient_is_perpendicular_to_contours():
+    """Along a contour of x^2 + 2y^2 (tangent [-4y, 2x]) the gradient's dot product is 0."""
+    rng = np.random.default_rng(2)
+    for x, y in rng.uniform(-2, 2, size=(10, 2)):
+        gradient = numerical_gradient(lambda v: v[0] ** 2 + 2 * v[1] ** 2, [x, y])
+        tangent = np.array([-4 * y, 2 * x])
+        assert abs(gradient @ tangent) < 1e-6
+        # f does not change to first order along the tangent
+        step = 1e-4 * tangent / np.linalg.norm(tangent)
+        change = (x + step[0]) ** 2 + 2 * (y + step[1]) ** 2 - (x**2 + 2 * y**2)
+        assert abs(change) < 1e-7
