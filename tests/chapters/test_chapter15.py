@@ -263,3 +263,11 @@ def test_the_explorer_agrees_with_the_chapter(chapter):
 def test_the_first_accuracy_depends_on_the_mask(chapter):
     (without,) = numbers_in(output_of(chapter, "out-start").split(":", 1)[1])
     assert without == 0.323, "the same start without dropout: the plan's 0.324 is the mask's"
+
+
+def test_the_control_has_a_spike_of_its_own(chapter):
+    rise, epoch = numbers_in(output_of(chapter, "out-curves").split("rise of the loss")[1])
+    assert rise > 0.05 and 0 < epoch < 1001, "the control's loss jumps too: Adam's overshoot"
+    glued_values = glued(chapter)
+    assert float(glued_values["ch15_control_rise"]) == pytest.approx(rise, abs=5e-4)
+    assert int(glued_values["ch15_control_rise_epoch"]) == epoch
