@@ -58,6 +58,8 @@ def test_published_learning_rates(chapter):
     numbers = numbers_in(output_of(chapter, "out-lr"))
     assert numbers == [100, 0.019999010049002574, 10000, 0.019900507413187767]
     assert run_lines(chapter)[-1][5] == 0.019900507413187767
+    # the rate printed at epoch t was set after t - 1 updates: eta_{t-1}, one step behind
+    assert numbers[1] == 0.02 / (1 + 5e-7 * 99) and numbers[3] == 0.02 / (1 + 5e-7 * 9_999)
 
 
 def test_the_run_ends_near_the_published_accuracies(chapter):
@@ -117,7 +119,20 @@ def test_the_comparison_supports_the_text(chapter):
     for train_acc, val_acc, gap, *_ in rows.values():
         assert gap == pytest.approx(train_acc - val_acc, abs=1.5e-3)
     assert none[0] >= max(l1[0], l2[0]), "without a penalty the training points fit best"
-    assert none[1] < min(l1[1], l2[1]), "and new points worst"
+    assert none[1] < min(l1[1], l2[1]), "on the validation points the fewest right"
+    paired = {}
+    for line in filter(None, output_of(chapter, "out-val-paired").splitlines()):
+        name, rest = line.split(" - no penalty on validation:")
+        paired[name], paired[name + " ses"] = numbers_in(rest)
+    assert paired["L1"] == pytest.approx(l1[1] - none[1], abs=1.5e-3)
+    assert paired["L2 (the run above)"] == pytest.approx(l2[1] - none[1], abs=1.5e-3)
+    assert 0 < paired["L1 ses"] < 2, "L1's lead: noise"
+    assert 1.5 <= paired["L2 (the run above) ses"] <= 2.5, "L2's lead: on the edge"
+    glued_values = glued(chapter)
+    assert float(glued_values["ch14_val_ses_L1"]) == pytest.approx(paired["L1 ses"], abs=0.05)
+    assert float(glued_values["ch14_val_ses_L2"]) == pytest.approx(
+        paired["L2 (the run above) ses"], abs=0.05
+    )
     assert none[4] > 10 and l2[4] < 3, "weights beyond 10 without a penalty, a narrow band with L2"
     assert none[2] > l2[2], "the penalty narrows the gap"
     assert none[3] > 1.5 * l2[3], "the unpenalized network is confidently wrong"
@@ -129,7 +144,8 @@ def test_the_comparison_supports_the_text(chapter):
 
 def test_the_loss_parts_over_the_epochs(chapter):
     text = output_of(chapter, "out-loss-parts")  # after the figure's text form
-    peak_line, data_line = text[text.index("penalty's peak") :].splitlines()
+    lines_after = filter(None, text[text.index("penalty's peak") :].splitlines())
+    peak_line, data_line, spike_line = lines_after
     peak, peak_penalty, end_penalty = numbers_in(peak_line)
     peak_data, end_data = numbers_in(data_line)
     assert 100 < peak < 1000, "the peak lies before the first printed line after epoch 0"
@@ -141,6 +157,11 @@ def test_the_loss_parts_over_the_epochs(chapter):
     assert all(line[4] <= peak_penalty for line in lines)
     glued_values = glued(chapter)
     assert int(glued_values["ch14_peak_epoch"]) == peak
+    jumps, spike, spike_epoch = numbers_in(spike_line.replace("0.5", ""))
+    assert jumps >= 2 and spike > 2 and spike_epoch > 1000, "the data loss spikes, falls overall"
+    assert int(glued_values["ch14_spikes"]) == jumps
+    assert float(glued_values["ch14_spike_max"]) == pytest.approx(spike, abs=5e-4)
+    assert int(glued_values["ch14_spike_epoch"]) == spike_epoch
 
 
 def test_l1_and_l2_at_their_favoured_strengths(chapter):
@@ -163,8 +184,8 @@ def test_l1_and_l2_at_their_favoured_strengths(chapter):
     l1, l2, none = tests["L1"], tests["L2 (chosen)"], tests["no penalty"]
     assert difference == pytest.approx(l2[0] - l1[0], abs=1.5e-3)
     assert abs(l1[0] - none[0]) < l1[1], "L1 and no penalty: noise"
-    assert 1 < ses < 2, "more than one standard error, short of two"
-    assert ses == pytest.approx(abs(difference) / np.hypot(l1[1], l2[1]), abs=0.15)
+    assert 2 < ses < 3, "more than two paired standard errors"
+    assert ses > abs(difference) / np.hypot(l1[1], l2[1]), "paired: smaller than independent"
     assert all(0.006 <= se <= 0.008 for _, se in tests.values()), "about 0.007"
     # the 300 validation points suggested larger differences, each with a standard error ~0.02
     comparison = {
@@ -234,6 +255,12 @@ def test_no_timing_or_thread_tuning_in_the_chapter(chapter):
     for cell in chapter.cells:
         for word in ("threadpool", "perf_counter", "BLAS"):
             assert word not in cell.source, (word, cell.source[:80])
+
+
+def test_no_test_suite_wording_in_the_teaching_text(chapter):
+    for cell in chapter.cells:
+        for words in ("a test retrains", "test suite", "take about a minute"):
+            assert words not in cell.source, (words, cell.source[:80])
 
 
 def test_the_run_parameters_sit_in_one_cell(chapter):

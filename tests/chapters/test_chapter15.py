@@ -66,6 +66,7 @@ def test_published_learning_rates(chapter):
     assert numbers == [100, 0.04975371909050202, 10000, 0.03333444448148271]
     assert run_lines(chapter)[1][5] == 0.04975371909050202
     assert 0.03333444448148271 == 0.05 / (1 + 5e-5 * 9_999)
+    assert numbers[3] / 0.05 == pytest.approx(2 / 3, abs=1e-4), "down by a third, to two thirds"
 
 
 def validation_numbers(nb):
@@ -102,6 +103,10 @@ def test_the_control_without_dropout_is_better(chapter):
     assert difference == pytest.approx(control_val - val_acc, abs=1.5e-3)
     assert ses == pytest.approx(difference / np.hypot(se, control_se), abs=1.5)
     assert ses > 5, "far beyond noise"
+    worst = numbers_in(lines[4])[0]  # paired, worst case: errors on disjoint points
+    bound = np.sqrt(((1 - val_acc) + (1 - control_val)) / 3000)
+    assert worst == pytest.approx(difference / bound, abs=1)
+    assert worst > 10, "even paired in the worst case beyond ten standard errors"
     glued_values = glued(chapter)
     assert float(glued_values["ch15_difference"]) == pytest.approx(difference, abs=5e-4)
     assert float(glued_values["ch15_control_val"]) == pytest.approx(control_val, abs=5e-4)
@@ -117,6 +122,7 @@ def test_the_sweep_chooses_no_dropout(chapter):
     assert text.splitlines()[-1] == "best on validation data: rate 0.0"
     assert validation[0] - validation[1] > 3 * rows[1][3], "no dropout wins beyond noise"
     assert all(np.diff(validation) < 0), "every larger rate is worse"
+    assert validation[1] - validation[2] < 3 * rows[1][3], "0.1 and 0.2: under three SEs"
     assert rows[0][1] - rows[0][2] > 0.03, "on 300 points the network without dropout overfits"
     glued_values = glued(chapter)
     assert float(glued_values["ch15_best_rate"]) == 0.0
@@ -257,3 +263,11 @@ def test_the_explorer_agrees_with_the_chapter(chapter):
 def test_the_first_accuracy_depends_on_the_mask(chapter):
     (without,) = numbers_in(output_of(chapter, "out-start").split(":", 1)[1])
     assert without == 0.323, "the same start without dropout: the plan's 0.324 is the mask's"
+
+
+def test_the_control_has_a_spike_of_its_own(chapter):
+    rise, epoch = numbers_in(output_of(chapter, "out-curves").split("rise of the loss")[1])
+    assert rise > 0.05 and 0 < epoch < 1001, "the control's loss jumps too: Adam's overshoot"
+    glued_values = glued(chapter)
+    assert float(glued_values["ch15_control_rise"]) == pytest.approx(rise, abs=5e-4)
+    assert int(glued_values["ch15_control_rise_epoch"]) == epoch
