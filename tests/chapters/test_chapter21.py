@@ -213,7 +213,6 @@ def test_the_model_is_saved_beside_the_notebooks_where_chapter_22_looks(ch21):
     assert "book/*.npz" in ignored
 
 
-
 def test_the_file_carries_its_format_and_version(ch21):
     from resources.saving import FORMAT, VERSION
 
