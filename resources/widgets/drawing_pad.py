@@ -27,6 +27,7 @@ from resources.datasets import (
     INK_GRID,
     MARGIN,
     PEN_RADIUS,
+    prepare_inputs,
     scale_pixels,
     strokes_to_image,
 )
@@ -158,11 +159,15 @@ class DrawingPad(anywidget.AnyWidget):
     def predict(self, image=None):
         """The model's probabilities (10,) for ``image`` (8x8 counts; default: the strokes').
 
-        ``model.predict`` for a ``Model``; for a list of layers, their forward passes in order
+        Scaled with the model's ``input_rule`` when it has one, else with ``scale_pixels``
+        (the page's JavaScript always uses the digits' rule). ``model.predict`` for a
+        ``Model``; for a list of layers, their forward passes in order
         (a ``Dropout`` is skipped: it is off outside training).
         """
         image = self.image_from_strokes() if image is None else np.asarray(image, dtype=float)
-        values = scale_pixels(image.reshape(1, DIGITS_SIDE * DIGITS_SIDE))
+        flat = image.reshape(1, DIGITS_SIDE * DIGITS_SIDE)
+        rule = getattr(self._model, "input_rule", None)
+        values = scale_pixels(flat) if rule is None else prepare_inputs(flat, rule)
         if hasattr(self._model, "predict"):
             return self._model.predict(values)[0]
         for layer in self._model:

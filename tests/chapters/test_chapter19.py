@@ -88,9 +88,11 @@ def test_batches_by_hand(ch19):
 
 def test_small_batches_learn_more_in_the_same_epochs(ch19):
     lines = rows(output_of(ch19, "out-batch-sizes"))
-    assert [(line[0], line[1]) for line in lines] == [(1078, 5), (32, 170)]
-    val_full, val_32 = lines[0][3], lines[1][3]
+    assert [(line[0], line[1]) for line in lines] == [(1078, 5), (32, 170), (1078, 50)]
+    val_full, val_32, val_full_50 = lines[0][3], lines[1][3], lines[2][3]
     assert val_32 >= 0.93 and val_32 > val_full + 0.1
+    # "full-batch training gets there too, with many more epochs"
+    assert val_full_50 >= 0.93 and val_full_50 > val_full + 0.1
 
 
 def test_sorted_batches_hold_one_class_and_ruin_training_without_shuffling(ch19):
@@ -141,6 +143,11 @@ def test_the_number_of_epochs_is_chosen_from_the_validation_curve(ch19):
     assert se == pytest.approx(np.sqrt(best * (1 - best) / 360), abs=1e-3)
     assert at_enough >= best - se - 1e-3 and enough <= 20 <= 30
     assert low <= val_20 <= high and high == best and low >= best - 3 * se
+    # "a band about two standard errors wide"; 20 epochs "not within one standard error"
+    assert 1.5 <= (high - low) / se <= 3
+    assert val_20 < best - se
+    # "the validation loss is still falling" at the rule's count of epochs
+    assert lines[5][1] > lines[6][1] > lines[7][0]
     # no overfitting within 30 epochs: the lowest validation loss comes late
     *_, lowest_epochs = lines[7]
     assert lowest_epochs >= 20
@@ -166,3 +173,11 @@ def test_test_accuracy_is_at_least_095(ch19):
 def test_folded_solutions_pass_their_checks(tmp_path, monkeypatch):
     verdicts = solutions_pass(CHAPTER, tmp_path, monkeypatch)
     assert verdicts == [f"Exercise {k}: correct!" for k in (1, 2, 3)]
+
+
+def test_no_control_characters_or_lost_escapes_in_the_text(ch19):
+    import re
+
+    for cell in ch19.cells:
+        if cell.cell_type == "markdown":
+            assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", cell.source), cell.source[:80]

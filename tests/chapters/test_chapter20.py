@@ -119,6 +119,10 @@ def test_the_weak_checkpoint_shows_a_systematic_confusion_that_training_shrinks(
     assert (final[1], final[2]) == (8, 1) and final[0] < count
     # and the weakest recall is the eights'
     assert glue["ch20_worst_recall_digit"] == "8"
+    # "several images below every other class's": more than two images' steps
+    recalls = sorted(np.array(rows(output_of(ch20, "out-scores"))[1:11])[:, 2])
+    step = 100 / min(np.array(rows(output_of(ch20, "out-scores"))[1:11])[:, 4])
+    assert recalls[1] - recalls[0] > 2 * step / 100
 
 
 def test_the_model_is_less_sure_of_its_mistakes(ch20, predictions):
@@ -137,6 +141,8 @@ def test_the_model_is_less_sure_of_its_mistakes(ch20, predictions):
         assert above == pytest.approx(np.mean(right[sure]), abs=5e-4)
         assert below == pytest.approx(np.mean(right[~sure]), abs=5e-4) and below < above
     assert lines[4][0] == pytest.approx(confidence[~right].max(), abs=5e-4)
+    # the prose gives it to one decimal, so 0.995 is not rounded to "100 %"
+    assert any("ch20_surest_mistake:.1f" in c.source for c in ch20.cells)
 
 
 def test_the_reliability_table(ch20, predictions):

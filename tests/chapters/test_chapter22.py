@@ -146,7 +146,13 @@ def test_the_dataset_shape_statistics(ch22):
     lines = text.splitlines()
     row0, row7, col0, col7 = (numbers_in(line)[-1] for line in lines[:4])
     width, height = numbers_in(lines[4])
-    change = numbers_in(" ".join(lines[6:]))
+    change = numbers_in(" ".join(lines[6:-1]))
+    # "normalised in both directions": almost every digit, zeros included, is six columns wide
+    six, zeros_six, zeros = numbers_in(lines[-1])
+    widths = inked.any(axis=1).sum(axis=1)
+    assert six == round(100 * np.mean(widths == 6)) >= 70
+    assert (zeros_six, zeros) == (np.sum(widths[y == 0] == 6), np.sum(y == 0))
+    assert zeros_six >= 0.95 * zeros
     assert (row0, row7) == (100, 100)  # "every digit touches the top and the bottom rows"
     assert inked[:, 0, :].any(axis=1).all() and inked[:, 7, :].any(axis=1).all()
     assert col0 == round(100 * inked[:, :, 0].any(axis=1).mean(), 1) and col0 < 2

@@ -342,3 +342,18 @@ def test_labels_default_to_the_models_class_names(model):
     model_with_names = train_digits_model(seed=0, epochs=1).model
     model_with_names.class_names = [f"digit {k}" for k in range(10)]
     assert DrawingPad(model_with_names).labels[3] == "digit 3"
+
+
+def test_python_side_scales_with_the_models_input_rule(model):
+    import copy
+
+    from resources.datasets import DIGITS_INPUT_RULE, prepare_inputs
+
+    strokes = [[[60.0, 40.0], [170.0, 40.0], [100.0, 190.0]]]
+    other = copy.copy(model)  # the same layers, another input rule
+    other.input_rule = dict(DIGITS_INPUT_RULE, scaled_to=[0.0, 1.0])
+    pad = DrawingPad(other, strokes=strokes)
+    flat = pad.image_from_strokes().reshape(1, 64)
+    expected = model.predict(prepare_inputs(flat, other.input_rule))[0]
+    np.testing.assert_array_equal(pad.predict(), expected)
+    assert not np.allclose(pad.predict(), model.predict(scale_pixels(flat))[0])
