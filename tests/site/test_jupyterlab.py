@@ -510,7 +510,9 @@ def test_chapter_9_explorer_in_jupyterlab(lab, browser):
             """() => [...document.querySelectorAll(".jp-RenderedMarkdown details")]
                 .map(d => [d.open, d.querySelector("summary").textContent])"""
         )
-        assert folded == [[False, "Solution"]] * 4, f"solutions not folded: {folded}"
+        solutions = [entry for entry in folded if entry[1] == "Solution"]
+        assert solutions == [[False, "Solution"]] * 4, f"solutions not folded: {folded}"
+        assert all(not is_open for is_open, _ in folded), f"a folded section opened: {folded}"
 
         explorer = Explorer(page)
         explorer.root.scroll_into_view_if_needed()
