@@ -63,7 +63,9 @@ def test_both_learn(bench):
         assert history[-1][1] > 0.75 and history[-1][2] < 0.6
 
 
-def test_engine_is_not_slower_than_the_baseline(bench):
+def test_engine_is_not_slower_than_the_baseline(bench, built_book):
+    # Asks for the book's build only to wait for it: under pytest-xdist another worker executes
+    # the notebooks, and timing against that load made the comparison flake.
     # Best of three short runs each, interleaved, compared by CPU time (less disturbed by other
     # work on the machine than wall time). The plan asks for the plain engine within 10% of the
     # NNFS-style classes; asserting "not slower by more than 25%" keeps a busy machine from
