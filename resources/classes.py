@@ -64,6 +64,26 @@ __all__ = [
 # ---------------------------------------------------------------------------
 
 
+WEIGHT_INITS = ("small", "glorot", "he")
+
+
+def initial_weight_std(n_inputs, n_neurons, weight_init="small", weight_scale=None):
+    """The standard deviation of a new layer's weights under ``weight_init`` (see DenseLayer)."""
+    if weight_init not in WEIGHT_INITS:
+        raise ValueError(f"weight_init must be one of {WEIGHT_INITS}, got {weight_init!r}")
+    if weight_init != "small":
+        if weight_scale is not None:
+            raise ValueError(
+                f"weight_scale sets the spread of weight_init='small' only; got weight_scale="
+                f"{weight_scale!r} with weight_init={weight_init!r}"
+            )
+        fan = n_inputs + n_neurons if weight_init == "glorot" else n_inputs
+        return np.sqrt(2.0 / fan)
+    if weight_scale is None:
+        return 0.01
+    return hyperparameter(weight_scale, "weight_scale", 0, low_open=True)
+
+
 class DenseLayer:
     """A fully connected layer: ``output = inputs . weights + biases``.
 
@@ -72,8 +92,12 @@ class DenseLayer:
 
     The four regularizer strengths (chapter 14) add ``l1 * sum(|w|)`` and ``l2 * sum(w**2)``
     for the weights and for the biases to the loss (``Loss.regularization_loss``) and their
-    gradients ``l1 * sign(w)`` and ``2 * l2 * w`` to ``dweights`` and ``dbiases``. The
-    weights are drawn as ``weight_scale * randn`` (chapter 17 shows why the scale matters).
+    gradients ``l1 * sign(w)`` and ``2 * l2 * w`` to ``dweights`` and ``dbiases``.
+
+    The weights are drawn from a normal distribution with mean 0 and a standard deviation set
+    by ``weight_init``: ``"small"`` (the default) uses ``weight_scale`` (0.01 unless given;
+    chapter 17 shows why the scale matters), ``"glorot"`` uses ``sqrt(2 / (n_inputs +
+    n_neurons))`` and ``"he"`` uses ``sqrt(2 / n_inputs)`` (part six derives both).
     """
 
     def __init__(
@@ -84,12 +108,13 @@ class DenseLayer:
         weight_regularizer_l2=0,
         bias_regularizer_l1=0,
         bias_regularizer_l2=0,
-        weight_scale=0.01,
+        weight_scale=None,
+        weight_init="small",
     ):
         n_inputs = positive_int(n_inputs, "n_inputs")
         n_neurons = positive_int(n_neurons, "n_neurons")
-        weight_scale = hyperparameter(weight_scale, "weight_scale", 0, low_open=True)
-        self.weights = weight_scale * np.random.randn(n_inputs, n_neurons)
+        std = initial_weight_std(n_inputs, n_neurons, weight_init, weight_scale)
+        self.weights = std * np.random.randn(n_inputs, n_neurons)
         self.biases = np.zeros((1, n_neurons))
         self.weight_regularizer_l1 = hyperparameter(
             weight_regularizer_l1, "weight_regularizer_l1", 0

@@ -13,7 +13,7 @@ import pytest
 
 from tests.notebooks import glued, numbers_in, output_of
 
-NAME = "23_where_the_time_goes"
+NAME = "a1_where_the_time_goes"
 ROOT = Path(__file__).resolve().parents[2]
 
 

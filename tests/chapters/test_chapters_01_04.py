@@ -261,12 +261,19 @@ def test_ch01_contents_are_read_from_the_table_of_contents(executed):
     )
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    numbered = [
+        c["file"] for part in toc["parts"] if part.get("numbered") for c in part["chapters"]
+    ]
     rows = [line for line in table.splitlines() if line.startswith("| **")]
     assert len(rows) == len(toc["parts"])
-    for number, file in enumerate(files, start=1):
+    for number, file in enumerate(numbered, start=1):  # numbered across parts, from 1
         first = nbformat.read(ROOT / f"{file}.ipynb", as_version=4).cells[0].source
         title = first.splitlines()[0].removeprefix("# ")
         assert f"{number} {title}" in table
+    appendix = [
+        c["file"] for part in toc["parts"] if not part.get("numbered") for c in part["chapters"]
+    ]
+    assert appendix and len(numbered) + len(appendix) == len(files)
     text = "".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "22 chapters." not in text and "The book has 22" not in text
 
@@ -309,8 +316,9 @@ def test_ch01_table_is_rendered_as_a_real_table(executed):
     assert "<table>" not in commonmark.render(table)  # why the metadata is needed
     # The prose's counts are glued from the same table of contents.
     values = glued(nb)
-    assert int(values["ch01_n_chapters"]) == sum(len(p["chapters"]) for p in toc["parts"])
-    assert int(values["ch01_n_parts"]) == len(toc["parts"])
+    numbered = [p for p in toc["parts"] if p.get("numbered")]
+    assert int(values["ch01_n_chapters"]) == sum(len(p["chapters"]) for p in numbered)
+    assert int(values["ch01_n_parts"]) == len(numbered) == len(toc["parts"]) - 1  # and an appendix
 
 
 def test_ch02_geometry_of_the_dot_product(executed):

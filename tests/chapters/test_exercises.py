@@ -22,7 +22,7 @@ from tests.notebooks import kernel_config, output_of, tagged_cells
 
 ROOT = Path(__file__).resolve().parents[2]
 # The appendix after chapter 22 teaches no new skill to exercise.
-APPENDIX = {"23_where_the_time_goes"}
+APPENDIX = {"a1_where_the_time_goes"}
 MINE = sorted(p.stem for p in (ROOT / "book").glob("*.ipynb") if p.stem not in APPENDIX)
 IN_TOC = [
     Path(chapter["file"]).name

@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
 # The appendix after chapter 22 has no exercises, so no solutions to fold.
-WITH_EXERCISES = [path for path in NOTEBOOKS if path.stem != "23_where_the_time_goes"]
+WITH_EXERCISES = [path for path in NOTEBOOKS if path.stem != "a1_where_the_time_goes"]
 
 
 def test_there_are_notebooks():
