@@ -105,6 +105,54 @@ def _build_copy(folder):
     return source, log, result.returncode == 0
 
 
+def _session_folder(tmp_path_factory, worker_id):
+    """The temporary folder every pytest-xdist worker of this session shares."""
+    shared = tmp_path_factory.getbasetemp()
+    return shared.parent if worker_id != "master" else shared
+
+
+# -- measurements that need the machine to themselves -----------------------------------------
+# Lighthouse scores a page by how long the browser's main thread is busy, so a test executing a
+# notebook on the other core lowers them. Every test holds a shared lock on the session's
+# quiet.lock while it runs; ``machine_to_ourselves`` announces itself (quiet.wanted), lets the
+# tests already running finish, and holds the lock exclusively; new tests wait for it.
+
+
+@pytest.fixture(autouse=True)
+def _share_the_machine(tmp_path_factory, worker_id):
+    if worker_id == "master":
+        yield
+        return
+    shared = _session_folder(tmp_path_factory, worker_id)
+    while (shared / "quiet.wanted").exists():
+        time.sleep(0.2)
+    with open(shared / "quiet.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_SH)
+        yield
+
+
+@pytest.fixture(scope="session")
+def machine_to_ourselves(tmp_path_factory, worker_id):
+    """A context manager: while it is open, no other test of this session runs."""
+
+    @contextlib.contextmanager
+    def alone():
+        if worker_id == "master":
+            yield
+            return
+        shared = _session_folder(tmp_path_factory, worker_id)
+        wanted = shared / "quiet.wanted"
+        wanted.touch()
+        try:
+            with open(shared / "quiet.lock", "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                yield
+        finally:
+            wanted.unlink(missing_ok=True)
+
+    return alone
+
+
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory, worker_id):
     """Build a copy of the book strictly, once per session; return the folder that holds ``_build``.
@@ -116,9 +164,7 @@ def built_book(tmp_path_factory, worker_id):
     """
     if os.environ.get("BUILT_BOOK"):
         return Path(os.environ["BUILT_BOOK"]).resolve()
-    shared = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
-        shared = shared.parent  # the folder all workers of this session share
+    shared = _session_folder(tmp_path_factory, worker_id)
     folder = shared / "book"
     folder.mkdir(exist_ok=True)
     with open(shared / "book.lock", "w") as lock:
