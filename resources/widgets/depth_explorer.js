@@ -122,8 +122,8 @@ export function perLayer(values) {
 // Drawing
 // ---------------------------------------------------------------------------------------------
 
-const WIDTH = 560;
-const HEIGHT = 300;
+const WIDTH = 480;
+const HEIGHT = 320;
 const FLOOR = 1e-300;
 
 function short(value) {
@@ -206,7 +206,7 @@ function render({ model, el: host }) {
     const logs = [...spread, ...signal].map((v) => Math.log10(Math.max(v, FLOOR)));
     let lo = Math.floor(Math.min(...logs, -1));
     let hi = Math.ceil(Math.max(...logs, 1));
-    const every = Math.max(1, Math.ceil((hi - lo) / 8));
+    const every = Math.max(1, Math.ceil((hi - lo) / 6));
     lo = Math.floor(lo / every) * every;
     hi = Math.ceil(hi / every) * every;
     const xs = Array.from({ length: n }, (_, i) => i + 1);
@@ -215,7 +215,7 @@ function render({ model, el: host }) {
     const frame = chart({
       width: WIDTH,
       height: HEIGHT,
-      pad: { left: 52, top: 14 },
+      pad: { left: 62, top: 14, bottom: 42 },
       x: n > 1 ? [1, n] : [0.5, 1.5],
       y: [lo, hi],
       xTicks,
