@@ -126,7 +126,10 @@ const WIDTH = 480;
 const HEIGHT = 320;
 const FLOOR = 1e-300;
 
-function short(value) {
+/** Two significant digits: plainly between 0.001 and 1000, in exponent form outside. */
+export function short(value) {
+  const size = Math.abs(value);
+  if (size >= 1e-3 && size < 1e3) return String(Number(value.toPrecision(2)));
   return Number(value).toExponential(1);
 }
 
@@ -169,7 +172,7 @@ function render({ model, el: host }) {
       ["last-spread", "activations at the last layer"],
       ["first-signal", "gradient at the first layer"],
       ["forward-factor", "per layer, forward"],
-      ["backward-factor", "per layer, backward"],
+      ["backward-factor", "per layer, going back"],
     ].map(([name, text]) => {
       fields[name] = el("b", { testid: `de-${name}` });
       return el("span", { class: "de-field" }, [`${text}: `, fields[name]]);

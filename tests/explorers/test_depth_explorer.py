@@ -16,6 +16,7 @@ from tests.explorers.stand_in import (
     check_controls,
     keyboard_walk,
     narrow_screen,
+    open_built_page,
     press_on,
     screenshot,
     stand_in_page,
@@ -115,6 +116,11 @@ def test_js_factors_match_the_engines_on_its_own_draws():
     for j, init in enumerate(INITS):
         predicted = np.sqrt(32 * initial_weight_std(32, 32, init) ** 2 / 2)
         assert results[0, j, :, 0].mean() == pytest.approx(predicted, rel=0.06), init
+
+
+def test_short_numbers():
+    got = run_js("depth_explorer.js", "out(data.map(m.short));", [0.48123, 12.5, 3.2e-15, 2048.0])
+    assert got == ["0.48", "13", "3.2e-15", "2.0e+3"]
 
 
 def test_python_side_and_bad_input():
@@ -256,3 +262,28 @@ def test_fits_a_390_px_screen(tmp_path, browser, explorer):
         screenshot(tab, "depth-explorer-390px")
         assert report["scrollWidth"] <= report["width"], report
         assert report["offscreen"] == [] and report["small"] == [], report
+
+
+# --- on the built page (static HTML, offline, no kernel) -------------------------------------
+
+
+def test_depth_explorer_works_on_the_static_page(offline_page, site_url):
+    tab = offline_page
+    open_built_page(tab, site_url, "23_initialization", "de-chart")
+    assert tab.get_by_test_id("de-chart").count() == 1  # one explorer is displayed
+
+    def factors():
+        return [
+            float(tab.get_by_test_id(f"de-{name}").inner_text().split()[-1])
+            for name in ("forward-factor", "backward-factor")
+        ]
+
+    # The chapter's start: ten ReLU layers from 0.01, about 0.04 per layer both ways.
+    assert factors() == [pytest.approx(0.04, rel=0.15)] * 2
+    tab.get_by_test_id("de-init").select_option("he")
+    assert factors() == [pytest.approx(1, abs=0.15)] * 2
+    tab.get_by_test_id("de-activation").select_option("sigmoid")
+    tab.get_by_test_id("de-depth").fill("30")
+    forward, backward = factors()
+    assert backward < np.sqrt(2) / 4  # the sigmoid's slope of at most 1/4, chapter 4
+    assert tab.locator("[data-testid=de-chart] circle").count() == 60
