@@ -19,6 +19,7 @@ import traitlets
 
 from resources.checks import positive_int
 from resources.classes import WEIGHT_INITS, DenseLayer, ReLU, Sigmoid
+from resources.training import dense_layer
 from resources.widgets.prelude import css, esm
 
 MAX_DEPTH = 50
@@ -82,9 +83,7 @@ class DepthExplorer(anywidget.AnyWidget):
         layers = []
         for w in weights:
             w = np.asarray(w, dtype=float)
-            dense = DenseLayer(*w.shape)
-            dense.weights = w
-            layers += [dense, ACTIVATIONS[activation]()]
+            layers += [dense_layer(w, np.zeros((1, w.shape[1]))), ACTIVATIONS[activation]()]
         x = np.asarray(inputs, dtype=float)
         for layer in layers:
             layer.forward(x)
@@ -92,7 +91,7 @@ class DepthExplorer(anywidget.AnyWidget):
         signal = []
         dvalues = np.asarray(dvalues, dtype=float)
         for layer in reversed(layers):
-            if not isinstance(layer, DenseLayer):
+            if not isinstance(layer, DenseLayer):  # the gradient reaching an activation
                 signal.append(float(np.std(dvalues)))
             layer.backward(dvalues)
             dvalues = layer.dinputs

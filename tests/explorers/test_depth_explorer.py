@@ -153,7 +153,10 @@ def test_engine_statistics_by_hand():
     stats = DepthExplorer.engine_statistics([w1, w2], x, d, "relu")
     np.testing.assert_allclose(stats["spread"], [np.std(a1), np.std(a2)])
     np.testing.assert_allclose(stats["signal"], [np.std(back), np.std(d)])
+    np.random.seed(3)
+    state = np.random.get_state()[1].copy()
     tanh = DepthExplorer.engine_statistics([w1], x, d, "tanh")
+    assert np.array_equal(np.random.get_state()[1], state), "NumPy's generator left alone"
     assert tanh["spread"] == [pytest.approx(np.std(np.tanh(z1)))]
 
 
