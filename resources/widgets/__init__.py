@@ -2,6 +2,7 @@
 
 from resources.widgets.augmentation_explorer import AugmentationExplorer as AugmentationExplorer
 from resources.widgets.checkpoint_explorer import CheckpointExplorer as CheckpointExplorer
+from resources.widgets.depth_explorer import DepthExplorer as DepthExplorer
 from resources.widgets.drawing_pad import DrawingPad as DrawingPad
 from resources.widgets.dropout_explorer import DropoutExplorer as DropoutExplorer
 from resources.widgets.fit_explorer import FitExplorer as FitExplorer
