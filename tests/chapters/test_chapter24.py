@@ -162,10 +162,10 @@ def test_training_mode_depends_on_the_batch_and_inference_does_not(chapter):
     assert inference[:3] == inference[3:]
 
 
-def test_the_spread_at_the_start(chapter, glue):
+def test_the_spread_and_the_gradients_at_the_start(chapter, glue):
     text = output_of(chapter, "out-spread")
-    without = line_numbers(text, "without BatchNorm ")
-    with_bn = line_numbers(text, "with BatchNorm ")
+    without = line_numbers(text, "without BatchNorm, spread:")
+    with_bn = line_numbers(text, "with BatchNorm,    spread:")
     assert len(without) == len(with_bn) == 10
     assert without == sorted(without, reverse=True) and without[-1] < 1e-12
     ratio = numbers_in(text.splitlines()[-1])[-1]
@@ -174,6 +174,15 @@ def test_the_spread_at_the_start(chapter, glue):
     assert glue["ch24_spread_last"] == pytest.approx(without[-1], rel=0.5)
     assert 0.4 < glue["ch24_spread_bn_low"] <= glue["ch24_spread_bn_high"] < 0.7
     assert all(0.4 < s < 0.7 for s in with_bn)
+    assert np.sqrt(1 / 2 - 1 / (2 * np.pi)) == pytest.approx(0.58, abs=0.005)
+    grads_without = line_numbers(text, "without BatchNorm, gradients:")
+    grads_with = line_numbers(text, "with BatchNorm,    gradients:")
+    assert len(grads_without) == len(grads_with) == 11
+    assert max(grads_without) < 1e-15 and min(grads_with) > 0.01
+    assert glue["ch24_grad_without_max"] == pytest.approx(max(grads_without), rel=0.5)
+    assert glue["ch24_grad_with_min"] == pytest.approx(min(grads_with), rel=0.5)
+    assert glue["ch24_adam_fraction"] == pytest.approx(glue["ch24_grad_without_max"] / 1e-7)
+    assert glue["ch24_adam_fraction"] < 1e-8
 
 
 def runs(text):
