@@ -94,6 +94,15 @@ def test_forward_in_training_normalizes_each_feature_then_scales_and_shifts():
     np.testing.assert_allclose(layer.output, layer.gamma * layer.normalized + layer.beta)
 
 
+def test_a_new_layer_draws_nothing_from_numpys_generator():
+    # so that a network with BatchNorm layers starts from the same dense weights as without
+    np.random.seed(3)
+    BatchNorm(5)
+    after = np.random.random_sample()
+    np.random.seed(3)
+    assert np.random.random_sample() == after
+
+
 def test_running_statistics_follow_the_stated_convention():
     rng = np.random.default_rng(1)
     layer = BatchNorm(2, momentum=0.8)
