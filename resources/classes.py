@@ -41,6 +41,7 @@ __all__ = [
     "DenseLayer",
     "ReLU",
     "Dropout",
+    "BatchNorm",
     "SoftMax",
     "Sigmoid",
     "Linear",
@@ -194,6 +195,108 @@ class Dropout:
         dvalues = as_gradient(dvalues, self.output, "Dropout")
         # output = inputs * mask, so the gradient flows through the kept units, scaled alike.
         self.dinputs = dvalues * self.binary_mask
+
+
+class BatchNorm:
+    """Batch normalization (part six): each feature normalized over the batch, then scaled
+    by ``gamma`` and shifted by ``beta``, both learned.
+
+    In training, with ``mean`` and ``variance`` (the biased one, dividing by n) of each
+    feature over the batch::
+
+        normalized = (inputs - mean) / sqrt(variance + epsilon)
+        output = gamma * normalized + beta
+
+    and the running estimates used at inference move towards the batch's statistics:
+    ``running = momentum * running + (1 - momentum) * batch statistic``. The running mean
+    takes the batch mean; the running variance takes the unbiased variance,
+    ``variance * n / (n - 1)``, as ``torch.nn.BatchNorm1d`` does (PyTorch's ``momentum`` is
+    our ``1 - momentum``: its default 0.1 is our 0.9). They start at 0 and 1.
+    ``forward(inputs, training=False)`` normalizes with ``running_mean`` and ``running_var``
+    instead and changes nothing.
+
+    Shapes: ``inputs``, ``normalized`` and ``output`` (n_samples, n_features); ``gamma``,
+    ``beta``, ``running_mean`` and ``running_var`` (1, n_features).
+    """
+
+    def __init__(self, n_features, momentum=0.9, epsilon=1e-5):
+        self.n_features = positive_int(n_features, "n_features")
+        self.momentum = hyperparameter(momentum, "BatchNorm momentum", 0, 1)
+        self.epsilon = hyperparameter(epsilon, "BatchNorm epsilon", 0, low_open=True)
+        self.gamma = np.ones((1, self.n_features))
+        self.beta = np.zeros((1, self.n_features))
+        self.running_mean = np.zeros((1, self.n_features))
+        self.running_var = np.ones((1, self.n_features))
+        self.output = None
+
+    def forward(self, inputs, training=True):
+        self.inputs = as_batch(inputs, "BatchNorm inputs", width=self.n_features)
+        if not np.all(np.isfinite(self.inputs)):
+            raise ValueError("BatchNorm inputs must be finite numbers, got inf")
+        if not isinstance(training, (bool, np.bool_)):
+            raise TypeError(f"BatchNorm training must be True or False, got {training!r}")
+        n = len(self.inputs)
+        if training and n < 2:
+            raise ValueError(
+                "BatchNorm in training needs a batch of at least 2 samples (the variance of "
+                "one sample is 0), got 1; use forward(inputs, training=False) for one sample"
+            )
+        self.training = bool(training)
+        if training:
+            mean = np.mean(self.inputs, axis=0, keepdims=True)
+            variance = np.var(self.inputs, axis=0, keepdims=True)
+            m = self.momentum
+            self.running_mean = m * self.running_mean + (1 - m) * mean
+            self.running_var = m * self.running_var + (1 - m) * variance * n / (n - 1)
+        else:
+            mean, variance = self.running_mean, self.running_var
+        self.std = np.sqrt(variance + self.epsilon)
+        self.normalized = (self.inputs - mean) / self.std
+        self.output = self.gamma * self.normalized + self.beta
+
+    def backward(self, dvalues):
+        dvalues = as_gradient(dvalues, self.output, "BatchNorm")
+        self.dgamma = np.sum(dvalues * self.normalized, axis=0, keepdims=True)
+        self.dbeta = np.sum(dvalues, axis=0, keepdims=True)
+        dnormalized = dvalues * self.gamma
+        if not self.training:  # mean and std are constants: only the division remains
+            self.dinputs = dnormalized / self.std
+            return
+        # In training the mean and the variance depend on every input of the batch too;
+        # the chapter derives this compact form of their three paths.
+        self.dinputs = (
+            dnormalized
+            - np.mean(dnormalized, axis=0, keepdims=True)
+            - self.normalized * np.mean(dnormalized * self.normalized, axis=0, keepdims=True)
+        ) / self.std
+
+    # Every optimizer updates ``layer.weights`` and ``layer.biases`` from ``layer.dweights``
+    # and ``layer.dbiases`` and keeps its momentums and caches on the layer. Answering to
+    # those four names (gamma and beta are the weights and biases of this layer) lets SGD,
+    # AdaGrad, RMSProp, Adam and AdamW train gamma and beta without a line changed in them.
+    @property
+    def weights(self):
+        return self.gamma
+
+    @weights.setter
+    def weights(self, value):
+        self.gamma = value
+
+    @property
+    def biases(self):
+        return self.beta
+
+    @biases.setter
+    def biases(self, value):
+        self.beta = value
+
+    @property
+    def dweights(self):
+        return self.dgamma
+
+    @property
+    def dbiases(self):
+        return self.dbeta
 
 
 class SoftMax:

@@ -22,6 +22,7 @@ import numbers
 import numpy as np
 
 from resources.classes import (
+    BatchNorm,
     BinaryCrossEntropy,
     CategoricalCrossEntropy,
     Dropout,
@@ -243,7 +244,7 @@ class Model:
             raise ValueError("the model has no layers: add some with model.add(layer)")
         if self.loss is None or self.accuracy is None:
             raise ValueError("finalize needs a loss and an accuracy: call model.set(...) first")
-        widths = [layer.weights.shape for layer in self.layers if hasattr(layer, "weights")]
+        widths = [_in_out(layer) for layer in self.layers if hasattr(layer, "weights")]
         for (_, n_out), (n_in, _) in zip(widths[:-1], widths[1:], strict=True):
             if n_out != n_in:
                 raise ValueError(
@@ -270,8 +271,10 @@ class Model:
     def _forward_through(self, layers, X, training):
         inputs = X
         for layer in layers:
-            if isinstance(layer, Dropout):
-                layer.forward(inputs, training=training)  # dropout drops only in training
+            if isinstance(layer, Dropout | BatchNorm):
+                # dropout drops only in training; batch norm uses the batch's statistics in
+                # training and its running ones otherwise
+                layer.forward(inputs, training=training)
             else:
                 layer.forward(inputs)
             inputs = layer.output
@@ -297,8 +300,14 @@ class Model:
         return data_loss, regularization_loss, accuracy, len(X)
 
     def regularization_loss(self):
-        """The sum of the L1/L2 penalties of every trainable layer (0 without any)."""
-        return sum(self.loss.regularization_loss(layer) for layer in self.trainable_layers)
+        """The sum of the L1/L2 penalties of every trainable layer (0 without any).
+
+        A ``BatchNorm`` has no penalties: its gamma and beta are left out."""
+        return sum(
+            self.loss.regularization_loss(layer)
+            for layer in self.trainable_layers
+            if not isinstance(layer, BatchNorm)
+        )
 
     def backward(self, output, y):
         """Send the loss's gradient back through every layer, last to first.
@@ -430,7 +439,8 @@ class Model:
         return self.history
 
     def evaluate(self, X, y, *, batch_size=None):
-        """Return ``(loss, accuracy)`` on ``X``, ``y`` with dropout off and no updates.
+        """Return ``(loss, accuracy)`` on ``X``, ``y`` with dropout off and no updates (a
+        ``BatchNorm`` uses its running statistics).
 
         The loss is the data loss (no penalties), the mean over all samples whatever the
         ``batch_size``.
@@ -448,7 +458,8 @@ class Model:
         return float(loss_sum / len(X)), float(self.accuracy.calculate_accumulated())
 
     def predict(self, X, *, batch_size=None):
-        """The model's output for ``X`` (n_samples, n_features), dropout off.
+        """The model's output for ``X`` (n_samples, n_features), dropout off (a ``BatchNorm``
+        uses its running statistics).
 
         For a softmax classifier: (n_samples, n_classes) probabilities.
         """
@@ -501,7 +512,7 @@ class Model:
                 f"model.{method}() needs X of shape (n_samples, n_features) with at least one "
                 f"sample, got shape {X.shape}"
             )
-        n_inputs = self.trainable_layers[0].weights.shape[0] if self.trainable_layers else None
+        n_inputs = _in_out(self.trainable_layers[0])[0] if self.trainable_layers else None
         if n_inputs is not None and X.shape[1] != n_inputs:
             raise ValueError(
                 f"model.{method}() needs X with {n_inputs} columns (the first layer's inputs), "
@@ -528,6 +539,13 @@ class Model:
             if not hasattr(self, "history"):
                 self.history = {}
             self.history[key] = values
+
+
+def _in_out(layer):
+    """(inputs, outputs) of a layer with parameters: a BatchNorm keeps its width."""
+    if isinstance(layer, BatchNorm):
+        return layer.n_features, layer.n_features
+    return layer.weights.shape
 
 
 HISTORY_KEYS = ("epoch", "accuracy", "loss", "data_loss", "regularization_loss", "learning_rate")

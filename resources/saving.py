@@ -8,7 +8,9 @@ The file is a NumPy ``.npz`` archive (a zip of ``.npy`` arrays) that holds
   rule that turns a raw input into the model's row of features (``model.input_rule``, e.g.
   ``{"shape": [8, 8], "layout": "row-major", "pixel_range": [0, 16], "scaled_to": [-1, 1]}``)
   and ``class_names``, one name per output (``model.class_names``); either may be null;
-* ``layer<i>.weights`` and ``layer<i>.biases`` for every layer ``i`` that has parameters;
+* ``layer<i>.weights`` and ``layer<i>.biases`` for every layer ``i`` that has parameters
+  (for a ``BatchNorm``: ``layer<i>.gamma``, ``layer<i>.beta`` and its running statistics
+  ``layer<i>.running_mean``, ``layer<i>.running_var``, which its predictions need);
 * optionally the optimizer's state on each layer, ``layer<i>.weight_momentums``,
   ``layer<i>.weight_cache`` and so on, so that training resumes exactly where it stopped
   (with the mini-batch shuffler's state in the JSON). Not saved: ``model.history`` (a loaded
@@ -46,6 +48,7 @@ LAYER_SETTINGS = {
         "bias_regularizer_l2",
     ),
     "Dropout": ("rate",),
+    "BatchNorm": ("momentum", "epsilon"),
     "ReLU": (),
     "SoftMax": (),
     "Sigmoid": (),
@@ -58,6 +61,12 @@ OPTIMIZER_SETTINGS = {
     "RMSProp": ("learning_rate", "decay", "epsilon", "rho"),
     "Adam": ("learning_rate", "decay", "epsilon", "beta_1", "beta_2"),
     "AdamW": ("learning_rate", "decay", "epsilon", "beta_1", "beta_2", "weight_decay"),
+}
+# The arrays a layer with parameters is saved with (BatchNorm's gamma and beta are the
+# weights and biases the optimizers see; its running statistics are not trained but kept).
+PARAMETER_NAMES = {
+    "BatchNorm": ("gamma", "beta", "running_mean", "running_var"),
+    "DenseLayer": ("weights", "biases"),
 }
 OPTIMIZER_STATE = ("weight_momentums", "weight_cache", "bias_momentums", "bias_cache")
 # The input rule: the entries it must have (see _checked_input_rule).
@@ -113,9 +122,13 @@ def _parameter_arrays(model):
     arrays = {}
     for i, layer in enumerate(model.layers):
         if hasattr(layer, "weights"):
-            arrays[f"layer{i}.weights"] = layer.weights
-            arrays[f"layer{i}.biases"] = layer.biases
+            for name in _parameter_names(layer):
+                arrays[f"layer{i}.{name}"] = getattr(layer, name)
     return arrays
+
+
+def _parameter_names(layer):
+    return PARAMETER_NAMES.get(type(layer).__name__, ("weights", "biases"))
 
 
 def _write(path, architecture, arrays):
@@ -143,6 +156,8 @@ def _describe_layer(layer):
     description = {"type": name}
     if name == "DenseLayer":
         description["n_inputs"], description["n_neurons"] = (int(n) for n in layer.weights.shape)
+    if name == "BatchNorm":
+        description["n_features"] = int(layer.n_features)
     for setting in LAYER_SETTINGS[name]:
         description[setting] = float(getattr(layer, setting))
     if name == "Dropout":  # the layer keeps the share kept, 1 - rate (as in the NNFS book)
@@ -280,7 +295,7 @@ def _present(mapping, key, where):
 
 def _dense_widths(layers):
     """(inputs of the first dense layer, outputs of the last), or None without dense layers."""
-    dense = [layer for layer in layers if hasattr(layer, "weights")]
+    dense = [layer for layer in layers if isinstance(layer, classes.DenseLayer)]
     if not dense:
         return None
     return dense[0].weights.shape[0], dense[-1].weights.shape[1]
@@ -377,8 +392,10 @@ def _build_layers(descriptions, where):
             name = description.get("type")
             layer_class = _engine_class(name, LAYER_SETTINGS, f"layer {i}", where)
             settings = {key: value for key, value in description.items() if key != "type"}
-            allowed = set(LAYER_SETTINGS[name]) | (
-                {"n_inputs", "n_neurons"} if name == "DenseLayer" else set()
+            allowed = (
+                set(LAYER_SETTINGS[name])
+                | ({"n_inputs", "n_neurons"} if name == "DenseLayer" else set())
+                | ({"n_features"} if name == "BatchNorm" else set())
             )
             unknown = sorted(set(settings) - allowed)
             if unknown:
@@ -449,7 +466,7 @@ def _expected_shapes(layers, with_optimizer):
     expected = {}
     for i, layer in enumerate(layers):
         if hasattr(layer, "weights"):
-            shapes = {"weights": layer.weights.shape, "biases": layer.biases.shape}
+            shapes = {name: getattr(layer, name).shape for name in _parameter_names(layer)}
             if with_optimizer:
                 shapes.update(
                     weight_momentums=layer.weights.shape,
@@ -482,9 +499,9 @@ def _check_arrays(arrays, expected, where, optional=()):
             )
         if not np.all(np.isfinite(array)):
             raise ValueError(f"{where}: '{name}' holds NaN or infinite values")
-        if _attribute(name).endswith("_cache") and np.any(array < 0):
-            # a cache is a running mean of squares: negative, the next step takes sqrt(< 0)
-            raise ValueError(f"{where}: '{name}' holds negative values (a cache is never < 0)")
+        if _attribute(name).endswith(("_cache", "_var")) and np.any(array < 0):
+            # a cache (or a variance) is a mean of squares: negative, sqrt(< 0) follows
+            raise ValueError(f"{where}: '{name}' holds negative values (it is never < 0)")
     extra = sorted(set(arrays) - set(expected))
     if extra:
         raise ValueError(f"{where} holds arrays no layer uses: {extra}")
