@@ -20,7 +20,7 @@ IN_TOC = {
     for part in yaml.safe_load((ROOT / "_toc.yml").read_text())["parts"]
     for chapter in part["chapters"]
 }
-NUMBERS_IN_TOC = {int(name[:2]) for name in IN_TOC}
+NUMBERS_IN_TOC = {int(name[:2]) for name in IN_TOC if name[:2].isdigit()}
 GLUE = re.compile(r"\{glue:text\}`([A-Za-z0-9_]+)(?::[^`]*)?`")
 
 
