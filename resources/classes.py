@@ -36,6 +36,7 @@ from resources.checks import (
     targets_like,
     trainable_layer,
 )
+from resources.schedules import learning_rate_schedule
 
 __all__ = [
     "DenseLayer",
@@ -232,7 +233,7 @@ class BatchNorm:
     def forward(self, inputs, training=True):
         self.inputs = as_batch(inputs, "BatchNorm inputs", width=self.n_features)
         if not np.all(np.isfinite(self.inputs)):
-            raise ValueError("BatchNorm inputs must be finite numbers, got inf")
+            raise ValueError("BatchNorm inputs must be finite numbers, got NaN or inf")
         if not isinstance(training, (bool, np.bool_)):
             raise TypeError(f"BatchNorm training must be True or False, got {training!r}")
         n = len(self.inputs)
@@ -566,18 +567,25 @@ class SigmoidBinaryCrossEntropy:
 class Optimizer:
     """Shared learning-rate schedule: ``lr = learning_rate / (1 + decay * iterations)``.
 
+    Or, with ``schedule=`` (chapter 25, ``resources/schedules.py``), the rate that
+    ``schedule(iterations, learning_rate)`` returns; ``decay`` and ``schedule`` are two ways
+    of choosing the rate, so only one may be given.
+
     Call ``pre_update_params()`` once, ``update_params(layer)`` for every layer, then
     ``post_update_params()`` once per training step.
     """
 
-    def __init__(self, learning_rate, decay=0.0):
+    def __init__(self, learning_rate, decay=0.0, schedule=None):
         self.learning_rate = hyperparameter(learning_rate, "learning_rate", 0, low_open=True)
         self.decay = hyperparameter(decay, "decay", 0)
+        self.schedule = learning_rate_schedule(schedule, self.decay)
         self.current_learning_rate = self.learning_rate
         self.iterations = 0
 
     def pre_update_params(self):
-        if self.decay:
+        if self.schedule is not None:
+            self.current_learning_rate = self.schedule(self.iterations, self.learning_rate)
+        elif self.decay:
             self.current_learning_rate = self.learning_rate / (1.0 + self.decay * self.iterations)
 
     def post_update_params(self):
@@ -592,8 +600,8 @@ class SGD(Optimizer):
     ``u = momentum * u - lr * gradient``.
     """
 
-    def __init__(self, learning_rate=1.0, decay=0.0, momentum=0.0):
-        super().__init__(learning_rate, decay)
+    def __init__(self, learning_rate=1.0, decay=0.0, momentum=0.0, *, schedule=None):
+        super().__init__(learning_rate, decay, schedule)
         self.momentum = hyperparameter(momentum, "momentum", 0, 1)
 
     def update_params(self, layer):
@@ -618,8 +626,8 @@ class AdaGrad(Optimizer):
     ``cache += gradient**2``; ``parameter += -lr * gradient / (sqrt(cache) + epsilon)``.
     """
 
-    def __init__(self, learning_rate=1.0, decay=0.0, epsilon=1e-7):
-        super().__init__(learning_rate, decay)
+    def __init__(self, learning_rate=1.0, decay=0.0, epsilon=1e-7, *, schedule=None):
+        super().__init__(learning_rate, decay, schedule)
         self.epsilon = hyperparameter(epsilon, "epsilon", 0, low_open=True)
 
     def update_params(self, layer):
@@ -644,8 +652,8 @@ class RMSProp(AdaGrad):
     ``cache = rho * cache + (1 - rho) * gradient**2``; the step is AdaGrad's.
     """
 
-    def __init__(self, learning_rate=0.001, decay=0.0, epsilon=1e-7, rho=0.9):
-        super().__init__(learning_rate, decay, epsilon)
+    def __init__(self, learning_rate=0.001, decay=0.0, epsilon=1e-7, rho=0.9, *, schedule=None):
+        super().__init__(learning_rate, decay, epsilon, schedule=schedule)
         self.rho = hyperparameter(rho, "rho", 0, 1)
 
     def new_cache(self, cache, gradient):
@@ -663,8 +671,17 @@ class Adam(Optimizer):
     ``weight_cache``/``bias_cache``.
     """
 
-    def __init__(self, learning_rate=0.001, decay=0.0, epsilon=1e-7, beta_1=0.9, beta_2=0.999):
-        super().__init__(learning_rate, decay)
+    def __init__(
+        self,
+        learning_rate=0.001,
+        decay=0.0,
+        epsilon=1e-7,
+        beta_1=0.9,
+        beta_2=0.999,
+        *,
+        schedule=None,
+    ):
+        super().__init__(learning_rate, decay, schedule)
         self.epsilon = hyperparameter(epsilon, "epsilon", 0, low_open=True)
         self.beta_1 = hyperparameter(beta_1, "beta_1", 0, 1)
         self.beta_2 = hyperparameter(beta_2, "beta_2", 0, 1)
@@ -715,8 +732,10 @@ class AdamW(Adam):
         beta_1=0.9,
         beta_2=0.999,
         weight_decay=0.01,
+        *,
+        schedule=None,
     ):
-        super().__init__(learning_rate, decay, epsilon, beta_1, beta_2)
+        super().__init__(learning_rate, decay, epsilon, beta_1, beta_2, schedule=schedule)
         self.weight_decay = hyperparameter(weight_decay, "weight_decay", 0)
         if self.learning_rate * self.weight_decay >= 1:
             raise ValueError(

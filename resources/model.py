@@ -342,6 +342,7 @@ class Model:
         shuffle=True,
         seed=None,
         progress=False,
+        patience=None,
     ):
         """Train for ``epochs`` passes over ``X`` (n_samples, n_features) and ``y``.
 
@@ -358,6 +359,13 @@ class Model:
         on the epochs that print.
         ``progress=True`` shows a progress bar in a live notebook (needs ipywidgets).
 
+        Early stopping (chapter 25; chapter 12 did it by hand): with ``patience=p`` (and
+        ``validate_every``), training stops once the validation loss has not gone below its
+        best for ``p`` checks in a row. At the end, stopped early or not, the model gets back
+        the parameters it had at its best check. The history then holds ``best_epoch`` (the
+        epoch those parameters followed) and ``stopped_epoch`` (the epoch training stopped
+        after, or ``None`` when it ran all ``epochs``).
+
         Returns ``self.history``: a dict of arrays, one entry per epoch (``epoch``,
         ``accuracy``, ``loss``, ``data_loss``, ``regularization_loss``, ``learning_rate``),
         and one entry per validation check (``validation_epoch``: the epoch it followed,
@@ -372,6 +380,9 @@ class Model:
         validate_every = _count(validate_every, "validate_every", allow_none=True)
         if validate_every is not None and validation_data is None:
             raise ValueError("validate_every needs validation_data=(X_val, y_val)")
+        patience = _count(patience, "patience", allow_none=True)
+        if patience is not None and validate_every is None:
+            raise ValueError("patience counts validation checks: it needs validate_every=k")
         X, y = self._check_data(X, y, "train")
         if validation_data is not None:
             if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
@@ -386,6 +397,7 @@ class Model:
         history = {key: [] for key in HISTORY_KEYS + VALIDATION_KEYS}
         bar = _ProgressBar(epochs) if progress else None
         first_epoch = len(self.history["epoch"]) if hasattr(self, "history") else 0
+        stopper = _EarlyStopping(patience) if patience is not None else None
 
         for epoch in range(epochs):
             learning_rate = self.optimizer.current_learning_rate
@@ -429,10 +441,18 @@ class Model:
                 history["validation_accuracy"].append(accuracy)
                 if printed:
                     print(f"validation, acc: {accuracy:.3f}, loss: {loss:.3f}")
+                if stopper is not None and stopper.stops_after(self, loss, record["epoch"]):
+                    stopper.stopped_epoch = record["epoch"]
             if bar is not None:
                 bar.update(epoch + 1, record)
+            if stopper is not None and stopper.stopped_epoch is not None:
+                break
 
         self._extend_history(history)
+        if stopper is not None:
+            stopper.restore_best(self)
+            if print_every is not None:
+                print(stopper.summary())
         if validation_data is not None and validate_every is None:
             loss, accuracy = self.evaluate(*validation_data, batch_size=batch_size)
             print(f"validation, acc: {accuracy:.3f}, loss: {loss:.3f}")
@@ -471,6 +491,35 @@ class Model:
             for start in range(0, len(X), batch_size)
         ]
         return np.concatenate(outputs)
+
+    def get_parameters(self):
+        """A copy of every layer's parameters: a list with one dict per layer, name -> array.
+
+        A ``DenseLayer`` gives ``{"weights": (n_inputs, n_neurons), "biases": (1, n_neurons)}``;
+        a layer without parameters an empty dict.
+        """
+        return [
+            {name: getattr(layer, name).copy() for name in _parameter_names(layer)}
+            for layer in self.layers
+        ]
+
+    def set_parameters(self, parameters):
+        """Put back parameters that ``get_parameters`` returned (copies: later training leaves
+        ``parameters`` alone)."""
+        if len(parameters) != len(self.layers):
+            raise ValueError(
+                f"set_parameters needs one entry per layer ({len(self.layers)}), "
+                f"got {len(parameters)}"
+            )
+        for layer, arrays in zip(self.layers, parameters, strict=True):
+            for name, array in arrays.items():
+                current = getattr(layer, name)
+                if np.shape(array) != current.shape:
+                    raise ValueError(
+                        f"{type(layer).__name__}.{name} has shape {current.shape}, "
+                        f"got {np.shape(array)}"
+                    )
+                setattr(layer, name, np.array(array, dtype=current.dtype))
 
     # -- saving and loading (the code is in resources/saving.py, chapter 21) -------------
 
@@ -546,6 +595,58 @@ def _in_out(layer):
     if isinstance(layer, BatchNorm):
         return layer.n_features, layer.n_features
     return layer.weights.shape
+
+
+# The arrays that hold a layer's state, for layers that are not a DenseLayer: early stopping
+# snapshots and restores them all (a BatchNorm's running statistics belong to its best state).
+PARAMETER_NAMES = {"BatchNorm": ("gamma", "beta", "running_mean", "running_var")}
+
+
+def _parameter_names(layer):
+    if type(layer).__name__ in PARAMETER_NAMES:
+        return PARAMETER_NAMES[type(layer).__name__]
+    return ("weights", "biases") if hasattr(layer, "weights") else ()
+
+
+class _EarlyStopping:
+    """Chapter 12's checkpoints, kept by the training loop: the best validation loss so far,
+    the parameters that gave it, and how many checks have passed without beating it."""
+
+    def __init__(self, patience):
+        self.patience = patience
+        self.best_loss = np.inf
+        self.best_epoch = None
+        self.best_parameters = None
+        self.checks_without_improvement = 0
+        self.stopped_epoch = None
+
+    def stops_after(self, model, validation_loss, epoch):
+        """Record one validation check; True once ``patience`` checks have not improved."""
+        if validation_loss < self.best_loss:  # a NaN loss never improves
+            self.best_loss, self.best_epoch = validation_loss, epoch
+            self.best_parameters = model.get_parameters()
+            self.checks_without_improvement = 0
+        else:
+            self.checks_without_improvement += 1
+        return self.checks_without_improvement >= self.patience
+
+    def restore_best(self, model):
+        """Give the model its best parameters back; note what happened in its history."""
+        if self.best_parameters is not None:
+            model.set_parameters(self.best_parameters)
+        model.history["best_epoch"] = self.best_epoch
+        model.history["stopped_epoch"] = self.stopped_epoch
+
+    def summary(self):
+        when = (
+            "ran every epoch"
+            if self.stopped_epoch is None
+            else (f"stopped after epoch {self.stopped_epoch}")
+        )
+        return (
+            f"early stopping: {when}; restored epoch {self.best_epoch} "
+            f"(validation loss {self.best_loss:.3f})"
+        )
 
 
 HISTORY_KEYS = ("epoch", "accuracy", "loss", "data_loss", "regularization_loss", "learning_rate")

@@ -177,6 +177,11 @@ def _describe_optimizer(optimizer):
     name = type(optimizer).__name__
     if name not in OPTIMIZER_SETTINGS:
         raise ValueError(f"cannot save an optimizer of type {name}")
+    if getattr(optimizer, "schedule", None) is not None:
+        raise ValueError(
+            "cannot save an optimizer with a learning-rate schedule (the file has no place "
+            "for it): save(path, optimizer=False) saves the model without its optimizer"
+        )
     description = {"type": name}
     for setting in OPTIMIZER_SETTINGS[name]:
         description[setting] = float(getattr(optimizer, setting))
