@@ -8,6 +8,7 @@ float32 runs differ between CPUs, so the bounds are a little wider). The hand-co
 are recomputed here from the chapter's inputs.
 """
 
+import math
 import re
 
 import numpy as np
@@ -137,6 +138,12 @@ def test_the_network_learns_both_spirals(chapter):
     assert val_loss < 0.4
 
 
+def coin_toss_probability(wins, losses):
+    wins, losses = int(wins), int(losses)
+    n, gap = wins + losses, abs(wins - losses)
+    return sum(math.comb(n, k) for k in range(n + 1) if abs(2 * k - n) >= gap) / 2**n
+
+
 def test_the_threshold_table(chapter):
     text = output_of(chapter, "out-thresholds")
     rows = [numbers_in(line) for line in text.splitlines()]
@@ -151,10 +158,51 @@ def test_the_threshold_table(chapter):
     standard_error = rows[3][-1]
     assert standard_error == pytest.approx(np.sqrt(at_half * (1 - at_half) / 200), abs=1e-3)
     assert gain < standard_error  # the prose calls the gain noise and keeps t = 0.5
-    (t_low, fn_low, fp_low), (t_high, fn_high, fp_high) = rows[4], rows[5]
-    assert (t_low, t_high) == (0.1, 0.9)
-    assert fn_low < fn_high and fp_low > fp_high  # a low threshold trades misses for alarms
-    assert fp_low + fn_low <= 200 and fp_high + fn_high <= 200
+    # the paired count: the changed points explain the gain, and a fair coin splits them so
+    made_right, made_wrong = rows[4]
+    assert made_right - made_wrong == gain_points
+    chance = rows[5][-1]
+    assert chance == pytest.approx(coin_toss_probability(made_right, made_wrong), abs=5e-4)
+    assert chance > 0.2  # noise, in the prose's words
+    ends = {row[0]: row[1:] for row in rows[6:10]}  # t: (false negatives, false positives)
+    assert list(ends) == [0.01, 0.1, 0.9, 0.99]
+    assert ends[0.1][0] < ends[0.9][0] and ends[0.1][1] > ends[0.9][1]  # misses for alarms
+    for fn, fp in ends.values():
+        assert fn + fp <= 200
+    # at the explorer's ends almost every point goes one way, but not every one
+    (fn_low, fp_low), (fn_high, fp_high) = ends[0.01], ends[0.99]
+    assert 80 <= fp_low < 100 and fn_low <= 2
+    assert 80 <= fn_high < 100 and fp_high <= 2
+    glue = glued(chapter)
+    assert [int(glue[f"ch16_{key}"]) for key in ("fp_low_end", "fn_low_end")] == [fp_low, fn_low]
+    assert [int(glue[f"ch16_{key}"]) for key in ("fn_high_end", "fp_high_end")] == [
+        fn_high,
+        fp_high,
+    ]
+    assert [int(glue["ch16_made_right"]), int(glue["ch16_made_wrong"])] == [made_right, made_wrong]
+    assert float(glue["ch16_threshold_chance"]) == pytest.approx(chance, abs=5e-4)
+
+
+def test_confident_far_from_the_data(chapter):
+    lines = output_of(chapter, "out-far-confidence").splitlines()
+    farthest = numbers_in(lines[0])[-1]
+    far_share, near_share = numbers_in(lines[1])[-1], numbers_in(lines[2])[-1]
+    mean_confidence, accuracy = numbers_in(lines[3])
+    gap = numbers_in(lines[4])[-1]
+    corners = numbers_in(" ".join(lines[5:]))[-4:]
+    assert farthest <= 1  # "all spiral points lie within distance 1 of the centre"
+    assert far_share > near_share  # the prose: more confident where there are no data
+    assert accuracy == numbers_in(output_of(chapter, "out-validation"))[0]
+    assert 0.5 <= mean_confidence <= 1
+    error = np.sqrt(accuracy * (1 - accuracy) / 200)
+    assert gap == pytest.approx((accuracy - mean_confidence) / error, abs=0.06)
+    assert gap > 2  # less sure than right, by more than noise
+    assert all(p < 0.01 or p > 0.99 for p in corners)  # deep red or deep blue corners
+    glue = glued(chapter)
+    assert float(glue["ch16_far_confident"]) == pytest.approx(far_share, abs=5e-4)
+    assert float(glue["ch16_near_confident"]) == pytest.approx(near_share, abs=5e-4)
+    assert float(glue["ch16_mean_confidence"]) == pytest.approx(mean_confidence, abs=5e-4)
+    assert float(glue["ch16_confidence_gap"]) == pytest.approx(gap, abs=0.05)
 
 
 def test_the_stable_loss_from_the_scores(chapter):
@@ -189,6 +237,8 @@ def test_logistic_regression_stays_near_chance_on_the_spirals(chapter):
     assert hidden == numbers_in(output_of(chapter, "out-validation"))[0]
     assert hidden - val > 0.2
     assert float(glued(chapter)["ch16_logistic_val_acc"]) == pytest.approx(val, abs=1e-3)
+    assert float(glued(chapter)["ch16_logistic_train_acc"]) == pytest.approx(train, abs=1e-3)
+    assert val < 0.65  # "little more than half of the points right"
 
 
 def test_the_control_run_with_the_combined_class(chapter):
@@ -205,6 +255,22 @@ def test_the_control_run_with_the_combined_class(chapter):
     expected = np.sqrt((chain_val * (1 - chain_val) + combined_val * (1 - combined_val)) / 200)
     assert difference_error == pytest.approx(expected, abs=1e-3)
     assert abs(chain_val - combined_val) < difference_error  # the prose calls it noise
+    only_chain, only_combined = numbers_in(lines[5])
+    assert abs(only_chain - only_combined) == round(abs(chain_val - combined_val) * 200)
+    chance = numbers_in(lines[6])[-1]
+    assert chance == pytest.approx(coin_toss_probability(only_chain, only_combined), abs=5e-4)
+    assert chance > 0.2  # noise, either way
+    largest_score = numbers_in(lines[7])[-1]
+    clip_score = np.log((1 - 1e-7) / 1e-7)  # where p leaves [1e-7, 1 - 1e-7]
+    assert largest_score < clip_score - 2  # the clipping never acted in the chain run
+    glue = glued(chapter)
+    assert float(glue["ch16_largest_score"]) == pytest.approx(largest_score, abs=5e-3)
+    assert float(glue["ch16_clip_score"]) == pytest.approx(clip_score)
+    assert [int(glue["ch16_only_chain"]), int(glue["ch16_only_combined"])] == [
+        only_chain,
+        only_combined,
+    ]
+    assert float(glue["ch16_control_chance"]) == pytest.approx(chance, abs=5e-4)
 
 
 def test_the_multi_label_example(chapter):

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from nnfs.datasets import spiral_data
 
-from tests.notebooks import numbers_in, output_of
+from tests.notebooks import glued, numbers_in, output_of
 
 
 @pytest.fixture(scope="module")
@@ -109,17 +109,37 @@ def test_chapter_17_through_the_model(ch18):
     assert numbers_in(lines[3]) == [0.0, 0.0]
 
 
-def test_mini_batches_make_ceil_n_over_b_updates_per_epoch_and_learn_faster(ch18):
+def test_mini_batches_make_n_over_b_updates_per_epoch_and_learn_faster(ch18):
     rows = [numbers_in(line) for line in lines_of(ch18, "out-mini-batches")]
     (full_updates, full_acc, full_loss) = rows[0][-3:]
-    (b256, updates_256, acc_256, loss_256), (b32, updates_32, acc_32, loss_32) = rows[1:3]
+    (b300, updates_300, acc_300, loss_300), (b30, updates_30, acc_30, loss_30) = rows[1:3]
     assert full_updates == 20
-    assert (b256, updates_256) == (256, 20 * math.ceil(3000 / 256))
-    assert (b32, updates_32) == (32, 20 * math.ceil(3000 / 32))
-    assert loss_32 < loss_256 < full_loss  # per epoch, smaller batches get further
-    assert acc_32 > full_acc
-    for updates, b_256, at_256, b_32, at_32 in rows[3:5]:  # per update, larger batches lead
-        assert updates in (47, 141) and (b_256, b_32) == (256, 32) and at_256 < at_32
+    assert (b300, updates_300) == (300, 20 * 10) and (b30, updates_30) == (30, 20 * 100)
+    assert loss_30 < loss_300 < full_loss  # per epoch, smaller batches get further
+    assert acc_30 > full_acc
+
+
+def test_per_update_larger_batches_lead_over_five_seeds(ch18):
+    """The chapter's per-update claims, from the five-seed comparisons (mean and SE)."""
+    lines = lines_of(ch18, "out-batch-seeds")
+    assert numbers_in(lines[0]) == [5]
+    glue = glued(ch18)
+    pairs = {10: (None, 300), 20: (None, 300), 100: (300, 30), 200: (300, 30)}
+    for k, (updates, (larger, smaller)) in enumerate(pairs.items()):
+        means_line, difference_line = lines[1 + 2 * k], lines[2 + 2 * k]
+        values = numbers_in(means_line)
+        assert values[0] == updates
+        mean_1, error_1, _, mean_2, error_2 = values[-5:]
+        assert values[-3] == smaller and (larger is None) == ("one batch" in means_line)
+        difference, error, *_, lower, n_seeds = numbers_in(difference_line)
+        assert n_seeds == 5 and 0 < error_1 < 0.05 and 0 < error_2 < 0.05
+        assert difference == pytest.approx(mean_1 - mean_2, abs=2e-4)
+        # the prose: the larger batch leads in every seed, by more than its standard error
+        assert lower == 5 and difference < 0 and abs(difference) > error
+        assert float(glue[f"ch18_lead_{updates}"]) == pytest.approx(-difference, abs=1e-4)
+    rows = [numbers_in(line) for line in lines_of(ch18, "out-mini-batches")]
+    assert float(glue["ch18_full_loss_20"]) == pytest.approx(rows[0][-1], abs=5e-4)
+    assert float(glue["ch18_b30_loss_20"]) == pytest.approx(rows[2][-1], abs=5e-4)
 
 
 def test_exercise_3_statement_c_holds_for_spiral_data():
