@@ -107,3 +107,15 @@ def test_numbers_quoted_in_prose_come_from_glue():
         assert set(keys) <= found, name
     assert "keep its angles well below" not in markdown("13_training_dataset")
     assert "which is why $s = 2$ hurt" not in markdown("13_training_dataset")
+
+
+def test_the_intro_counts_the_chapters_with_explorers():
+    words = {11: "eleven", 12: "twelve", 13: "thirteen", 14: "fourteen", 15: "fifteen"}
+    with_explorers = [
+        n for n in MINE if "resources.widgets" in (ROOT / "book" / f"{n}.ipynb").read_text()
+    ]
+    intro = (ROOT / "book" / "intro.md").read_text()
+    assert f"in {words[len(with_explorers)]} of the chapters, lets you move" in intro
+    numbered = [n for n in MINE if n[:2].isdigit()]
+    assert f"{len(numbered)} chapters" not in intro  # spelled out, as below
+    assert "Twenty-five chapters in six parts" in intro and len(numbered) == 25
