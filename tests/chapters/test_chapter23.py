@@ -142,6 +142,9 @@ def test_forward_factors_match_the_derivation(ch23, relu_runs):
     predicted = {"0.01": 0.04, "Glorot": np.sqrt(0.5), "He": 1.0, "0.5": 2.0}
     for start in STARTS:
         assert printed[start] == pytest.approx(predicted[start], rel=0.05), start
+        # one draw scaled: each factor is He's times the ratio of the weights' stds, exactly
+        scaled = printed["He"] * stds(WIDTH, WIDTH, start) / stds(WIDTH, WIDTH, "He")
+        assert printed[start] == pytest.approx(scaled, abs=2e-3), start
     values = glued(ch23)
     assert float(values["ch23_small_factor"].strip("'")) == printed["0.01"]
     assert float(values["ch23_glorot_factor"].strip("'")) == printed["Glorot"]
