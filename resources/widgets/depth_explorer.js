@@ -6,8 +6,9 @@
 // DenseLayer draws them: normal, mean 0, standard deviation ``initialStd``) followed by the
 // activation. ``samples`` random inputs with standard deviation 1 go forward; random gradients
 // with standard deviation 1 arrive at the last layer's outputs and go backward. For every hidden
-// layer the explorer plots the standard deviation of its activations and of the gradient that
-// reaches them. Everything is computed here, in the browser; the named exports are the
+// layer the explorer plots the standard deviation of all its activations, their spread between
+// samples (each neuron's standard deviation over the samples, averaged over the neurons: what
+// tells one input from another) and the standard deviation of the gradient that reaches them. Everything is computed here, in the browser; the named exports are the
 // computations the tests compare with the engine (resources/classes.py).
 
 import { COLOURS, button, chart, choice, el, legend, listen, pathOf, save, slider, svg } from "./prelude.js";
@@ -32,12 +33,16 @@ export function normals(uniform) {
   };
 }
 
-/** The weights' standard deviation under ``init``, as the engine's ``initial_weight_std``. */
+/**
+ * The weights' standard deviation under ``init``, as the engine's ``initial_weight_std``;
+ * "large" is the engine's "small" rule with weight_scale=0.5 (chapter 23's exploding start).
+ */
 export function initialStd(nInputs, nNeurons, init) {
   if (init === "small") return 0.01;
+  if (init === "large") return 0.5;
   if (init === "glorot") return Math.sqrt(2 / (nInputs + nNeurons));
   if (init === "he") return Math.sqrt(2 / nInputs);
-  throw new Error(`init must be small, glorot or he, got ${init}`);
+  throw new Error(`init must be small, large, glorot or he, got ${init}`);
 }
 
 function matrix(rows, cols, draw, scale) {
@@ -85,8 +90,28 @@ export function std(values) {
 }
 
 /**
- * Forward and backward through the stack: ``{ spread, signal }``, one number per hidden layer:
- * the std of its activations, and the std of the gradient that reaches them.
+ * The spread between samples of a (samples x neurons) matrix: each neuron's standard deviation
+ * over the samples (its column), averaged over the neurons, as np.std(values, axis=0).mean().
+ */
+export function between(values) {
+  const n = values.length;
+  const m = values[0].length;
+  let total = 0;
+  for (let j = 0; j < m; j++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += values[i][j];
+    const mean = sum / n;
+    let squares = 0;
+    for (let i = 0; i < n; i++) squares += (values[i][j] - mean) ** 2;
+    total += Math.sqrt(squares / n);
+  }
+  return total / m;
+}
+
+/**
+ * Forward and backward through the stack: ``{ spread, between, signal }``, one number per hidden
+ * layer: the std of all its activations, their spread between samples, and the std of the
+ * gradient that reaches them.
  */
 export function measure(network, activation) {
   const act = ACTIVATIONS[activation];
@@ -109,7 +134,7 @@ export function measure(network, activation) {
     const dz = g.map((row, i) => row.map((v, j) => v * act.slope(zs[l][i][j], outputs[l][i][j])));
     g = dot(dz, network.weights[l], true); // dinputs = dvalues . weights^T
   }
-  return { spread: outputs.map(std), signal };
+  return { spread: outputs.map(std), between: outputs.map(between), signal };
 }
 
 /** The geometric mean of values[k + 1] / values[k]: the factor per layer. */
@@ -160,6 +185,7 @@ function render({ model, el: host }) {
       ["small", "0.01 (NNFS)"],
       ["glorot", "Glorot"],
       ["he", "He"],
+      ["large", "0.5"],
     ],
     onChange: (value) => set("weight_init", value),
   });
@@ -169,9 +195,9 @@ function render({ model, el: host }) {
     "div",
     { class: "de-readout", testid: "de-readout" },
     [
-      ["last-spread", "activations at the last layer"],
+      ["last-spread", "spread between samples at the last layer"],
       ["first-signal", "gradient at the first layer"],
-      ["forward-factor", "per layer, forward"],
+      ["forward-factor", "per layer, forward (between samples)"],
       ["backward-factor", "per layer, going back"],
     ].map(([name, text]) => {
       fields[name] = el("b", { testid: `de-${name}` });
@@ -184,7 +210,8 @@ function render({ model, el: host }) {
     readout,
     holder,
     legend([
-      [COLOURS.value, "std of the activations (forward)"],
+      [COLOURS.value, "spread of the activations between samples (forward)"],
+      [COLOURS.muted, "std of all activations (forward)", true],
       [COLOURS.gradient, "std of the gradient (backward)", true],
     ]),
   ]);
@@ -199,14 +226,14 @@ function render({ model, el: host }) {
     activation.set(a);
     init.set(w);
     const network = drawNetwork({ depth: n, width: model.get("width"), samples: model.get("samples"), init: w, seed: model.get("seed") });
-    const { spread, signal } = measure(network, a);
-    fields["last-spread"].textContent = short(spread[n - 1]);
+    const { spread, between: apart, signal } = measure(network, a);
+    fields["last-spread"].textContent = short(apart[n - 1]);
     fields["first-signal"].textContent = short(signal[0]);
-    fields["forward-factor"].textContent = n > 1 ? `× ${perLayer(spread).toFixed(3)}` : "(one layer)";
+    fields["forward-factor"].textContent = n > 1 ? `× ${perLayer(apart).toFixed(3)}` : "(one layer)";
     // Going back, from the last layer to the first: the gradient's factor per layer.
     fields["backward-factor"].textContent = n > 1 ? `× ${(1 / perLayer(signal)).toFixed(3)}` : "(one layer)";
 
-    const logs = [...spread, ...signal].map((v) => Math.log10(Math.max(v, FLOOR)));
+    const logs = [...spread, ...apart, ...signal].map((v) => Math.log10(Math.max(v, FLOOR)));
     let lo = Math.floor(Math.min(...logs, -1));
     let hi = Math.ceil(Math.max(...logs, 1));
     const every = Math.max(1, Math.ceil((hi - lo) / 6));
@@ -223,7 +250,7 @@ function render({ model, el: host }) {
       y: [lo, hi],
       xTicks,
       xLabel: "hidden layer",
-      label: `standard deviation of the activations and of the gradient at each of ${n} ${ACTIVATIONS[a].name} layers, log scale`,
+      label: `spread of the activations between samples, standard deviation of all activations and of the gradient at each of ${n} ${ACTIVATIONS[a].name} layers, log scale`,
       testid: "de-chart",
     });
     figure = frame.root;
@@ -233,11 +260,12 @@ function render({ model, el: host }) {
     }
     const curve = (values, colour, dashed, testid) => {
       const ys = values.map((v) => Math.log10(Math.max(v, FLOOR)));
-      frame.plot.append(svg("path", { d: pathOf(xs, ys, frame.sx, frame.sy), fill: "none", stroke: colour, "stroke-width": 2.5, "stroke-dasharray": dashed ? "6 4" : undefined, testid }));
+      frame.plot.append(svg("path", { d: pathOf(xs, ys, frame.sx, frame.sy), fill: "none", stroke: colour, "stroke-width": 2.5, "stroke-dasharray": dashed ? dashed : undefined, testid }));
       xs.forEach((x, i) => frame.plot.append(svg("circle", { cx: frame.sx(x), cy: frame.sy(ys[i]), r: 2.5, fill: colour })));
     };
-    curve(spread, COLOURS.value, false, "de-spread");
-    curve(signal, COLOURS.gradient, true, "de-signal");
+    curve(spread, COLOURS.muted, "2 4", "de-spread");
+    curve(apart, COLOURS.value, false, "de-between");
+    curve(signal, COLOURS.gradient, "6 4", "de-signal");
     holder.replaceChildren(figure);
   }
 

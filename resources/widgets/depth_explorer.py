@@ -3,12 +3,14 @@
 ``DepthExplorer`` is an anywidget. Its JavaScript (``depth_explorer.js``) draws a stack of
 ``depth`` layers ``DenseLayer(width, width)`` (biases 0) each followed by the hidden
 activation (ReLU, sigmoid or tanh), with the weights of the chosen start (the engine's
-``weight_init``: ``"small"``, ``"glorot"`` or ``"he"``), sends ``samples`` random inputs
-forward and random gradients backward, and plots per hidden layer the standard deviation of the
-activations and of the gradient reaching them. The drawing and the arithmetic run in the
+``weight_init``: ``"small"``, ``"glorot"`` or ``"he"``, or ``"large"``: ``"small"`` with
+``weight_scale=0.5``), sends ``samples`` random inputs forward and random gradients backward,
+and plots per hidden layer the standard deviation of all the activations, their spread between
+samples (each neuron's standard deviation over the samples, averaged over the neurons) and the
+standard deviation of the gradient reaching them. The drawing and the arithmetic run in the
 browser, so the explorer also works on the static HTML page.
 
-``DepthExplorer.engine_statistics`` computes the same two lists with the book's engine
+``DepthExplorer.engine_statistics`` computes the same three lists with the book's engine
 (``resources.classes``) for given weights, inputs and gradients: the reference the JavaScript
 is tested against.
 """
@@ -23,6 +25,7 @@ from resources.training import dense_layer
 from resources.widgets.prelude import css, esm
 
 MAX_DEPTH = 50
+STARTS = (*WEIGHT_INITS, "large")  # "large": weight_init="small" with weight_scale=0.5
 
 
 class _Tanh:
@@ -61,8 +64,8 @@ class DepthExplorer(anywidget.AnyWidget):
             raise ValueError(f"depth must be at most {MAX_DEPTH}, got {depth}")
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {tuple(ACTIVATIONS)}, got {activation!r}")
-        if weight_init not in WEIGHT_INITS:
-            raise ValueError(f"weight_init must be one of {WEIGHT_INITS}, got {weight_init!r}")
+        if weight_init not in STARTS:
+            raise ValueError(f"weight_init must be one of {STARTS}, got {weight_init!r}")
         super().__init__(
             depth=depth,
             activation=activation,
@@ -74,8 +77,9 @@ class DepthExplorer(anywidget.AnyWidget):
 
     @staticmethod
     def engine_statistics(weights, inputs, dvalues, activation):
-        """``{"spread", "signal"}`` by the engine: per hidden layer, the std of its activations
-        and of the gradient that reaches them.
+        """``{"spread", "between", "signal"}`` by the engine: per hidden layer, the std of all
+        its activations, their spread between samples (``np.std(output, axis=0).mean()``) and
+        the std of the gradient that reaches them.
 
         ``weights``: a list of (width, width) arrays; ``inputs`` and ``dvalues``: (samples,
         width), the batch sent forward and the gradient arriving at the last layer's outputs.
@@ -96,4 +100,5 @@ class DepthExplorer(anywidget.AnyWidget):
             layer.backward(dvalues)
             dvalues = layer.dinputs
         spread = [float(np.std(layer.output)) for layer in layers[1::2]]
-        return {"spread": spread, "signal": signal[::-1]}
+        between = [float(np.std(layer.output, axis=0).mean()) for layer in layers[1::2]]
+        return {"spread": spread, "between": between, "signal": signal[::-1]}

@@ -62,12 +62,15 @@ def stds(n_in, n_out, start):
 
 
 def recompute(start, activation="relu", seed=1):
-    """The chapter's measure(), written as plain matrix products (DenseLayer's draw order)."""
+    """The chapter's measure(), written as plain matrix products (DenseLayer's draw order).
+
+    ``start`` is one of STARTS or a number, the standard deviation of every layer's weights."""
     X, y = data()
     np.random.seed(seed)
     sizes = [2] + [WIDTH] * DEPTH + [3]
     weights = [
-        stds(n_in, n_out, start) * np.random.randn(n_in, n_out)
+        (start if isinstance(start, float) else stds(n_in, n_out, start))
+        * np.random.randn(n_in, n_out)
         for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
     ]
     f = {"relu": lambda z: np.maximum(0, z), "sigmoid": lambda z: 1 / (1 + np.exp(-z))}
@@ -90,7 +93,14 @@ def recompute(start, activation="relu", seed=1):
         signal.append(np.std(dx))
         dz = dx * slope[activation](outputs[index - 1])
     spread = [np.std(a) for a in outputs]
-    return {"spread": spread, "grad": grads[::-1], "signal": signal[::-1], "loss": loss}
+    between = [np.mean(np.std(a, axis=0)) for a in outputs]
+    return {
+        "spread": spread,
+        "between": between,
+        "grad": grads[::-1],
+        "signal": signal[::-1],
+        "loss": loss,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +109,8 @@ def relu_runs():
 
 
 def factor(values):
-    return (values[-1] / values[1]) ** (1 / (DEPTH - 2))
+    """The geometric mean of the nine factors from layer 1 to layer 10."""
+    return (values[-1] / values[0]) ** (1 / (DEPTH - 1))
 
 
 def test_setup_line(ch23):
@@ -121,7 +132,7 @@ def test_forward_table_is_the_networks_activations(ch23, relu_runs):
 
 
 def test_forward_factors_match_the_derivation(ch23, relu_runs):
-    *lines, loss_line = lines_of(ch23, "out-forward-factor")
+    *lines, loss_line, shape_line = lines_of(ch23, "out-forward-factor")
     loss, ln3 = numbers_in(loss_line.replace("0.01:", "").replace("ln 3", "ln"))
     assert loss == pytest.approx(relu_runs["0.01"]["loss"], abs=6e-5)
     assert ln3 == pytest.approx(np.log(3), abs=6e-5) and loss == ln3
@@ -131,10 +142,15 @@ def test_forward_factors_match_the_derivation(ch23, relu_runs):
     predicted = {"0.01": 0.04, "Glorot": np.sqrt(0.5), "He": 1.0, "0.5": 2.0}
     for start in STARTS:
         assert printed[start] == pytest.approx(predicted[start], rel=0.05), start
+        # one draw scaled: each factor is He's times the ratio of the weights' stds, exactly
+        scaled = printed["He"] * stds(WIDTH, WIDTH, start) / stds(WIDTH, WIDTH, "He")
+        assert printed[start] == pytest.approx(scaled, abs=2e-3), start
     values = glued(ch23)
     assert float(values["ch23_small_factor"].strip("'")) == printed["0.01"]
     assert float(values["ch23_glorot_factor"].strip("'")) == printed["Glorot"]
     assert float(values["ch23_big_factor"].strip("'")) == pytest.approx(printed["0.5"], abs=6e-3)
+    # "the ratio stayed between 0.87 and 0.92 in the He network above"
+    assert numbers_in(shape_line.replace("layers 2 to 10", "")) == [0.87, 0.92]
     last = power_of_ten(values["ch23_small_last"])
     assert last == pytest.approx(relu_runs["0.01"]["spread"][-1], rel=0.5)
     assert 1e-16 < last < 1e-14  # "to about 1e-15 at the tenth"
@@ -145,9 +161,11 @@ def test_variance_rules(ch23):
     sum_var, sum_rule = numbers_in(first)
     product_var, product_rule = numbers_in(second.replace("x^2", "x"))
     wrong = numbers_in(third)[0]
-    assert sum_rule == pytest.approx(0.09 + 1 / 3, abs=6e-5)
-    assert product_rule == pytest.approx(0.09 * 4 / 3, abs=6e-5)
-    assert wrong == pytest.approx(0.03, abs=6e-5)
+    assert sum_rule == pytest.approx(0.09 + 1 / 3, abs=6e-4)
+    assert product_rule == pytest.approx(0.09 * 4 / 3, abs=6e-4)
+    assert wrong == pytest.approx(0.03, abs=6e-4)
+    assert product_var == product_rule  # "agrees to three digits"
+    assert abs(sum_var - sum_rule) == pytest.approx(0.001, abs=1e-9)  # "off by about 0.001"
     # a million draws: the variances' standard errors are about 0.0006 and 0.0002
     assert sum_var == pytest.approx(sum_rule, abs=0.003)
     assert product_var == pytest.approx(product_rule, abs=0.001)
@@ -200,34 +218,90 @@ def test_backward_table_and_factors(ch23, relu_runs):
     }
     for start in STARTS:
         assert factors[start] == pytest.approx(1 / factor(relu_runs[start]["signal"]), abs=6e-4)
-        assert factors[start] == pytest.approx(forward[start], rel=0.05)  # "close to"
+        assert factors[start] == pytest.approx(forward[start], rel=0.06)  # "close to"
     values = glued(ch23)
     assert power_of_ten(values["ch23_small_grad"]) == pytest.approx(small.max(), rel=0.2)
     assert float(values["ch23_he_grad"].strip("'")) == pytest.approx(he.min(), abs=6e-3)
 
 
 def test_sigmoid_against_relu(ch23, relu_runs):
-    printed = table(ch23, "out-sigmoid", DEPTH + 1, 3)
-    sig_glorot, sig_he = recompute("Glorot", "sigmoid"), recompute("He", "sigmoid")
-    expected = np.array([sig_glorot["grad"], sig_he["grad"], relu_runs["He"]["grad"]]).T
+    printed = table(ch23, "out-sigmoid", DEPTH + 1, 4)
+    sig = {
+        "Glorot": recompute("Glorot", "sigmoid"),
+        "He": recompute("He", "sigmoid"),
+        "2.0": recompute(2.0, "sigmoid"),
+    }
+    runs = [sig["Glorot"], sig["He"], sig["2.0"], relu_runs["He"]]
+    expected = np.array([run["grad"] for run in runs]).T
     np.testing.assert_allclose(printed, expected, rtol=6e-3)
-    lines = lines_of(ch23, "out-sigmoid")[-3:]
-    (r1, f1, s1), (r2, f2, s2), (r3, f3, _) = [
-        numbers_in(line.replace("layer 10's", ""))[-3:] for line in lines
-    ]
-    assert s1 == pytest.approx(sig_glorot["spread"][-1], abs=6e-3)
-    assert s2 == pytest.approx(sig_he["spread"][-1], abs=6e-3)
-    assert s1 > 0.1 and s2 > 0.1  # "still a standard deviation above 0.1"
-    assert r1 == pytest.approx(printed[0, 0] / printed[-1, 0], rel=0.06)
+    lines = lines_of(ch23, "out-sigmoid")
+    start = lines.index(
+        "at layer 10: std of all activations, spread between samples (forward factor)"
+    )
+    ratios = [numbers_in(line)[-2:] for line in lines[start - 4 : start]]
+    layer10 = [numbers_in(line.replace("2.0:", ""))[-3:] for line in lines[start + 1 : start + 5]]
+    for (ratio, back), (spread, between, forward), run, column in zip(
+        ratios, layer10, runs, printed.T, strict=True
+    ):
+        assert ratio == pytest.approx(column[0] / column[-1], rel=0.06)
+        assert back == pytest.approx(1 / factor(run["signal"]), abs=6e-4)
+        assert spread == pytest.approx(run["spread"][-1], abs=6e-3)
+        assert between == pytest.approx(run["between"][-1], rel=0.06)
+        assert forward == pytest.approx(factor(run["between"]), abs=6e-4)
+    (r1, f1), (r2, f2), (r_two, f_two), (r3, f3) = ratios
+    (s1, b1, g1), (s2, b2, g2), (_, _, g_two), (_, _, g3) = layer10
     assert r1 < 1e-6 and r2 < 1e-6  # "millions of times smaller"
-    assert f1 < 0.25 and f2 < np.sqrt(2) / 4  # under chapter 4's bound
-    assert f1 == pytest.approx(1 / factor(sig_glorot["signal"]), abs=6e-4)
-    assert f2 == pytest.approx(1 / factor(sig_he["signal"]), abs=6e-4)
-    assert 0.05 < r3 < 0.2 and f3 == pytest.approx(1, abs=0.1)  # "about a tenth"
-    values = glued(ch23)
+    assert f1 < 0.25 and f1 < f2 < np.sqrt(2) / 4  # He raises it, both under their bounds
+    assert s1 > 0.1 and s2 > 0.1  # "stays above 0.1"
+    assert b1 < 1e-7  # "the same activations to about eight digits"
+    assert g1 == pytest.approx(f1, abs=0.02)  # the spread between samples falls "like the gradient"
+    assert g2 < np.sqrt(2) / 4
+    assert f_two == pytest.approx(1, abs=0.05) and r_two > 0.1  # the factor of 4 made up
+    assert 0.8 < g_two < 1 and g_two > 3 * g1  # "falls only slowly"
+    assert 0.05 < r3 < 0.2 and f3 == pytest.approx(1, abs=0.1) and g3 > 0.9  # "about a tenth"
+    values = {k: v.strip("'") for k, v in glued(ch23).items()}
     assert power_of_ten(values["ch23_sigmoid_ratio"]) == pytest.approx(r1, rel=0.3)
-    assert float(values["ch23_sigmoid_factor"].strip("'")) == pytest.approx(f1, abs=6e-3)
-    assert float(values["ch23_relu_ratio"].strip("'")) == pytest.approx(r3, rel=0.06)
+    assert float(values["ch23_sigmoid_factor"]) == pytest.approx(f1, abs=6e-3)
+    assert float(values["ch23_relu_ratio"]) == pytest.approx(r3, rel=0.06)
+    assert power_of_ten(values["ch23_sigmoid_between"]) == pytest.approx(b1, rel=0.3)
+    assert float(values["ch23_sigmoid_spread"]) == s1
+    assert float(values["ch23_sigmoid_between_factor"]) == pytest.approx(g1, abs=6e-3)
+    assert float(values["ch23_two_factor"]) == pytest.approx(f_two, abs=6e-3)
+    assert float(values["ch23_two_between_factor"]) == pytest.approx(g_two, abs=6e-3)
+
+
+def test_constant_weights_stay_symmetric(ch23):
+    half, zero = lines_of(ch23, "out-symmetry")
+    for line in (half, zero):
+        assert "columns equal: True" in line and "have 1 distinct weight vector(s)" in line
+    assert numbers_in(half)[-1] > 0.5  # the layer moved, all its neurons alike
+    assert numbers_in(zero)[-1] == 0  # from all zeros the hidden layer never moves
+
+
+def test_he_seeds_and_the_draw_by_hand(ch23):
+    line = output_of(ch23, "out-he-seeds")
+    factors = numbers_in(line.replace("seeds 1 to 5", ""))
+    assert len(factors) == 5
+    assert factors[0] == numbers_in(lines_of(ch23, "out-forward-factor")[2])[-1]
+    for seed, printed in enumerate(factors, start=1):
+        assert printed == pytest.approx(factor(recompute("He", seed=seed)["spread"]), abs=6e-4)
+        assert printed == pytest.approx(1, abs=0.1)  # "within about 10 %"
+    assert output_of(ch23, "out-he-by-hand") == "True\n"
+
+
+def test_the_sigmoid_trains_from_a_large_start_only(ch23):
+    lines = lines_of(ch23, "out-train-sigmoid")
+    runs = [numbers_in(line.replace("2.0,", ""))[-2:] for line in lines]
+    assert len(runs) == 4
+    for accuracy, loss in runs[:2]:  # Glorot: stays at the guess
+        assert accuracy == pytest.approx(1 / 3, abs=6e-4)
+        assert loss == pytest.approx(np.log(3), abs=6e-5)
+    for accuracy, loss in runs[2:]:  # 2.0: learns
+        assert accuracy > 0.85 and loss < 0.4
+    he = [numbers_in(line)[-2] for line in lines_of(ch23, "out-train") if line.startswith("  He,")]
+    assert max(a for a, _ in runs[2:]) < min(he)  # "below He's ReLU network"
+    shown = float(glued(ch23)["ch23_sigmoid_two_acc"].strip("'"))
+    assert shown == pytest.approx(min(a for a, _ in runs[2:]), abs=6e-3)
 
 
 def test_one_adam_step(ch23):

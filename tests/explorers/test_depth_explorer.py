@@ -23,7 +23,19 @@ from tests.explorers.stand_in import (
 )
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
-INITS = ("small", "glorot", "he")
+INITS = ("small", "glorot", "he", "large")  # "large": "small" with weight_scale=0.5
+
+
+def engine_start(init):
+    """The engine's DenseLayer keywords for each of the explorer's starts."""
+    if init == "large":
+        return {"weight_init": "small", "weight_scale": 0.5}
+    return {"weight_init": init}
+
+
+def engine_std(init, n_in=32, n_out=32):
+    return initial_weight_std(n_in, n_out, **engine_start(init))
+
 
 DRAW_AND_MEASURE = """out(data.map((c) => {
   const network = m.drawNetwork(c);
@@ -39,7 +51,7 @@ def test_js_agrees_with_the_engine_on_the_same_draws():
             itertools.cycle([(1, 5), (6, 16), (12, 32)]),
             [a for a in ACTIVATIONS for _ in INITS],
             INITS * 3,
-            range(9),
+            range(12),
             strict=False,
         )
     ]
@@ -51,9 +63,14 @@ def test_js_agrees_with_the_engine_on_the_same_draws():
         engine = DepthExplorer.engine_statistics(
             net["weights"], net["inputs"], net["dvalues"], case["activation"]
         )
-        for key in ("spread", "signal"):
+        for key in ("spread", "between", "signal"):
             assert len(got["stats"][key]) == case["depth"]
-            np.testing.assert_allclose(got["stats"][key], engine[key], rtol=1e-9, err_msg=key)
+            # a sigmoid's outputs sit near 0.5, where float64 numbers are 1e-16 apart: the
+            # spread between samples is known to that much, whatever the summation order
+            atol = 1e-15 if key == "between" else 0
+            np.testing.assert_allclose(
+                got["stats"][key], engine[key], rtol=1e-9, atol=atol, err_msg=key
+            )
 
 
 def test_js_draws_have_the_engines_spreads():
@@ -76,7 +93,7 @@ def test_js_draws_have_the_engines_spreads():
     assert abs(got["tail"] - 0.05) < 0.0025
     assert got["same"] is True
     for init, exact, measured in zip(INITS, got["exact"], got["stds"], strict=True):
-        assert exact == pytest.approx(initial_weight_std(32, 32, init), rel=1e-12)
+        assert exact == pytest.approx(engine_std(init), rel=1e-12)
         assert measured == pytest.approx(exact, rel=0.01)  # 30,720 draws: SE 0.4 %
 
 
@@ -85,10 +102,11 @@ def engine_factors(activation, init, seeds=range(4), depth=12, width=32, samples
     forward, backward = [], []
     for seed in seeds:
         np.random.seed(seed)
-        weights = [DenseLayer(width, width, weight_init=init).weights for _ in range(depth)]
+        start = engine_start(init)
+        weights = [DenseLayer(width, width, **start).weights for _ in range(depth)]
         inputs, dvalues = np.random.randn(samples, width), np.random.randn(samples, width)
         stats = DepthExplorer.engine_statistics(weights, inputs, dvalues, activation)
-        forward.append((stats["spread"][-1] / stats["spread"][0]) ** (1 / (depth - 1)))
+        forward.append((stats["between"][-1] / stats["between"][0]) ** (1 / (depth - 1)))
         backward.append((stats["signal"][0] / stats["signal"][-1]) ** (1 / (depth - 1)))
     return np.mean(forward), np.mean(backward)
 
@@ -103,19 +121,20 @@ def test_js_factors_match_the_engines_on_its_own_draws():
     ]
     script = """out(data.map((c) => {
       const s = m.measure(m.drawNetwork(c), c.activation);
-      return [m.perLayer(s.spread), 1 / m.perLayer(s.signal)];
+      return [m.perLayer(s.between), 1 / m.perLayer(s.signal), m.perLayer(s.spread)];
     }));"""
-    results = np.array(run_js("depth_explorer.js", script, cases)).reshape(3, 3, 4, 2)
+    results = np.array(run_js("depth_explorer.js", script, cases)).reshape(3, 4, 4, 3)
     for (i, a), (j, init) in itertools.product(enumerate(ACTIVATIONS), enumerate(INITS)):
-        js_forward, js_backward = results[i, j].mean(axis=0)
+        js_forward, js_backward, _ = results[i, j].mean(axis=0)
         forward, backward = engine_factors(a, init)
         # four draws each: the factors agree to a few per cent
         assert js_forward == pytest.approx(forward, rel=0.08), (a, init)
         assert js_backward == pytest.approx(backward, rel=0.08), (a, init)
-    # and the derivation's factors for ReLU: sqrt(n Var(w) / 2)
+    # and the derivation's factors for ReLU, sqrt(n Var(w) / 2), on the std of all activations
+    # (the second moment the derivation follows)
     for j, init in enumerate(INITS):
-        predicted = np.sqrt(32 * initial_weight_std(32, 32, init) ** 2 / 2)
-        assert results[0, j, :, 0].mean() == pytest.approx(predicted, rel=0.06), init
+        predicted = np.sqrt(32 * engine_std(init) ** 2 / 2)
+        assert results[0, j, :, 2].mean() == pytest.approx(predicted, rel=0.06), init
 
 
 def test_short_numbers():
@@ -135,6 +154,7 @@ def test_python_side_and_bad_input():
         DepthExplorer(depth=51)
     with pytest.raises(ValueError, match=r"activation must be one of .*got 'elu'"):
         DepthExplorer(activation="elu")
+    assert DepthExplorer(weight_init="large").weight_init == "large"
     with pytest.raises(ValueError, match=r"weight_init must be one of .*got 'xavier'"):
         DepthExplorer(weight_init="xavier")
     with pytest.raises(TypeError, match="width must be a positive integer"):
@@ -152,6 +172,9 @@ def test_engine_statistics_by_hand():
     back = ((a2 > 0) * d) @ w2.T
     stats = DepthExplorer.engine_statistics([w1, w2], x, d, "relu")
     np.testing.assert_allclose(stats["spread"], [np.std(a1), np.std(a2)])
+    np.testing.assert_allclose(
+        stats["between"], [np.std(a1, axis=0).mean(), np.std(a2, axis=0).mean()]
+    )
     np.testing.assert_allclose(stats["signal"], [np.std(back), np.std(d)])
     np.random.seed(3)
     state = np.random.get_state()[1].copy()
@@ -203,15 +226,15 @@ def assert_agrees(page):
     values = page.evaluate("window.model.values")
     stats = expected_readout(values)
     text = shown(page)
-    assert float(text["last-spread"]) == pytest.approx(stats["spread"][-1], rel=0.06)
+    assert float(text["last-spread"]) == pytest.approx(stats["between"][-1], rel=0.06)
     assert float(text["first-signal"]) == pytest.approx(stats["signal"][0], rel=0.06)
     n = values["depth"]
     if n > 1:
-        forward = (stats["spread"][-1] / stats["spread"][0]) ** (1 / (n - 1))
+        forward = (stats["between"][-1] / stats["between"][0]) ** (1 / (n - 1))
         backward = (stats["signal"][0] / stats["signal"][-1]) ** (1 / (n - 1))
         assert float(text["forward-factor"].split()[-1]) == pytest.approx(forward, abs=6e-4)
         assert float(text["backward-factor"].split()[-1]) == pytest.approx(backward, abs=6e-4)
-    assert page.locator("[data-testid=de-chart] circle").count() == 2 * n
+    assert page.locator("[data-testid=de-chart] circle").count() == 3 * n
     return values
 
 
@@ -221,6 +244,8 @@ def test_controls_redraw_and_agree_with_the_engine(page):
     page.get_by_test_id("de-init").select_option("he")
     assert_agrees(page)
     page.get_by_test_id("de-activation").select_option("sigmoid")
+    assert_agrees(page)
+    page.get_by_test_id("de-init").select_option("large")
     assert_agrees(page)
     page.get_by_test_id("de-depth").fill("30")
     values = assert_agrees(page)
@@ -289,4 +314,30 @@ def test_depth_explorer_works_on_the_static_page(offline_page, site_url):
     tab.get_by_test_id("de-depth").fill("30")
     forward, backward = factors()
     assert backward < np.sqrt(2) / 4  # the sigmoid's slope of at most 1/4, chapter 4
-    assert tab.locator("[data-testid=de-chart] circle").count() == 60
+    assert forward < np.sqrt(2) / 4  # the spread between samples fades like the gradient
+    tab.get_by_test_id("de-activation").select_option("relu")
+    tab.get_by_test_id("de-init").select_option("large")
+    assert factors() == [pytest.approx(2, rel=0.15)] * 2  # 0.5 explodes both ways
+    assert tab.locator("[data-testid=de-chart] circle").count() == 90
+
+
+def test_what_the_chapter_asks_the_reader_to_try():
+    """Chapter 23's "Try ...": 30 layers, four draws each, as the explorer measures them."""
+    pairs = [("sigmoid", "glorot"), ("sigmoid", "he"), ("tanh", "glorot"), ("relu", "large")]
+    cases = [
+        {"depth": 30, "width": 32, "samples": 100, "init": init, "seed": seed, "activation": a}
+        for a, init in pairs
+        for seed in range(4)
+    ]
+    script = """out(data.map((c) => {
+      const s = m.measure(m.drawNetwork(c), c.activation);
+      return [m.perLayer(s.spread), m.perLayer(s.between), 1 / m.perLayer(s.signal)];
+    }));"""
+    results = np.array(run_js("depth_explorer.js", script, cases)).reshape(4, 4, 3)
+    for sigmoid in results[:2]:
+        # the std of all activations stays while the spread between samples falls
+        assert np.all(sigmoid[:, 0] > 0.95) and np.all(sigmoid[:, 1] < 0.4)
+        assert np.all(sigmoid[:, 2] < np.sqrt(2) / 4)
+    tanh = results[2]
+    assert np.all((0.9 < tanh[:, 1:]) & (tanh[:, 1:] < 0.98))  # "a slow decline"
+    assert np.all(results[3, :, 1:] > 1.7)  # 0.5 explodes both ways
