@@ -53,7 +53,7 @@ def test_no_page_promises_chapters_the_book_lacks():
     for name in MINE:
         text = markdown(name)
         assert "The book has 22 chapters" not in text
-        for mention in re.findall(r"(?<![\d-])(1[4-9]|2[0-2])(?= [A-Z])", text):
+        for mention in re.findall(r"(?<![\d-])(1[4-9]|2[0-9])(?= [A-Z])", text):
             assert int(mention) in NUMBERS_IN_TOC, name
     intro = (ROOT / "book" / "intro.md").read_text()
     assert "22 chapters" not in intro
