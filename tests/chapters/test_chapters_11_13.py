@@ -532,7 +532,7 @@ def test_ch13_unscaled_millimetres_stall_and_scaling_recovers(ch13):
     assert abs(scaled[1] - original[1]) <= 0.12
     # (train acc, val acc, val loss, live neurons, 64): in millimetres the ReLUs die and the
     # network can only predict the class frequencies, loss ln 3.
-    assert unscaled[3] <= 5 < scaled[3]
+    assert unscaled[3] == 0 and scaled[3] > 5, "the prose: no hidden neuron is still alive"
     assert unscaled[4] == scaled[4] == 64
     np.testing.assert_allclose(unscaled[2], np.log(3), atol=0.01)
     ceiling = rows(output_of(ch13, "out-sizes"))[0][0]
