@@ -438,3 +438,19 @@ def test_the_pytorch_table_states_the_exact_mapping(chapter):
     assert any(
         "CosineDecay(steps=epochs * math.ceil(n / batch_size))" in c.source for c in chapter.cells
     )
+
+
+def test_exercise_3_recognises_the_epochs_in_the_wrong_order(capsys):
+    import nbformat
+
+    from resources.exercises import check, sealed
+
+    stored = nbformat.read(ROOT / "book" / f"{NAME}.ipynb", as_version=4)
+    (source,) = [c.source for c in stored.cells if "check-3" in c.metadata.get("tags", [])]
+    for answer, said in (
+        ((49, 79), "Hint: the right epochs, in the wrong order: (stopped_epoch, best_epoch)."),
+        ([79, 49], "Exercise 3: correct!"),
+        ((79, 50), "Hint: a check improves only if its loss is below the best so far"),
+    ):
+        exec(source, {"answer_3": answer, "check": check, "sealed": sealed})
+        assert said in capsys.readouterr().out, answer
