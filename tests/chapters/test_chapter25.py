@@ -239,6 +239,51 @@ def test_the_decays_alone_made_the_loss_worse_and_the_end_quieter(table, paired,
     assert glue["ch25_warm_cos_loss_se"] == pytest.approx(paired[WARM_COS]["loss"][1], abs=5e-4)
 
 
+COSINE = re.compile(
+    r"^  (.+) minus (.+):\n"
+    r" +final train loss +([-+][\d.]+) ± ([\d.]+)  (.+)\n"
+    r" +val acc +([-+][\d.]+) ± ([\d.]+)  (.+)\n"
+    r" +swing +([-+][\d.]+) ± ([\d.]+)  (.+)\n"
+    r" +lowest train loss +([-+][\d.]+) ± ([\d.]+)  (.+)$",
+    re.M,
+)
+
+
+@pytest.fixture(scope="module")
+def cosine(chapter):
+    text = output_of(chapter, "out-cosine")
+    assert text.startswith("cosine against constant, seed by seed (mean ± standard error):")
+    found = {}
+    for name, other, *rest in COSINE.findall(text):
+        found[name, other] = {
+            key: (float(rest[3 * i]), float(rest[3 * i + 1]), rest[3 * i + 2])
+            for i, key in enumerate(("loss", "val_acc", "swing", "lowest"))
+        }
+    assert list(found) == [(WARM_COS, WARM), ("cosine decay", CONTROL)]
+    return found
+
+
+def test_cosine_against_constant_paired_as_the_prose_says(cosine, paired, glue):
+    for differences in cosine.values():
+        for mean, se, verdict in differences.values():
+            if min(abs(abs(mean) - se), abs(abs(mean) - 2 * se)) > 0.002:
+                assert verdict == rule(mean, se), (mean, se, verdict)
+    with_warm, alone = cosine[WARM_COS, WARM], cosine["cosine decay", CONTROL]
+    # the same comparison as the table of differences from the control
+    assert alone["loss"][:2] == paired["cosine decay"]["loss"][:2]
+    assert alone["val_acc"][:2] == paired["cosine decay"]["acc"][:2]
+    # after a warm-up, cosine costs training loss (clear); its accuracy difference is noise
+    assert with_warm["loss"][0] > 0 and with_warm["loss"][2] == "clear"
+    assert with_warm["val_acc"][2] == "noise"
+    # a quieter end, clearly, in both pairs; and no lower loss even at the run's lowest
+    for pair, key in ((with_warm, "warm"), (alone, "cosine")):
+        assert pair["swing"][0] < 0 and pair["swing"][2] == "clear"
+        for field in ("loss", "val_acc", "swing", "lowest"):
+            assert glue[f"ch25_{key}_vs_{field}"] == pytest.approx(pair[field][0], abs=5e-4)
+            assert glue[f"ch25_{key}_vs_{field}_se"] == pytest.approx(pair[field][1], abs=5e-4)
+    assert alone["lowest"][0] > 0 and alone["lowest"][2] == "clear"
+
+
 # --- early stopping ---------------------------------------------------------------------------
 
 
@@ -353,7 +398,59 @@ def test_the_pytorch_cell_compares_or_says_it_cannot(chapter):
     lines = text.splitlines()
     ours, theirs = numbers_in(lines[0])
     assert ours == theirs and ours == pytest.approx(math.log(3), abs=1e-5)
-    for line in lines[1:]:
-        assert line.startswith("largest difference, ")
+    equal = [line for line in lines if line.startswith("largest difference, ")]
+    assert [line.split(":")[0] for line in equal] == [
+        "largest difference, first layer's weight gradients",
+        "largest difference, first layer's weights after one Adam step",
+        "largest difference, cosine rates over steps 0-30",
+        "largest difference, cosine then ConstantLR over 60 steps",
+        "largest difference, LinearWarmup(10) and LinearLR",
+        "largest difference, warm-up then cosine and SequentialLR",
+    ]
+    for line in equal:
         assert numbers_in(line.split(":")[1])[0] < 1e-12, line
-    assert len(lines) == 4
+    # CosineAnnealingLR climbs back after T_max = 30; ours holds the floor 0.1 * 0.1
+    (after,) = [line for line in lines if line.startswith("  at step 45")]
+    step, ours_45, theirs_45 = numbers_in(after.replace("CosineAnnealingLR", ""))
+    assert (step, ours_45) == (45, 0.01) and theirs_45 > 0.05
+    # SGD with momentum: the same with a constant rate, not once the rate changes
+    (constant,) = [line for line in lines if "SGD with momentum, constant rate" in line]
+    (stepped,) = [line for line in lines if "SGD with momentum, step decay" in line]
+    assert numbers_in(constant.split("differ by")[1])[0] < 1e-12
+    assert numbers_in(stepped.split("differ by")[1])[0] > 1e-3
+    assert len(lines) == 10
+
+
+def test_the_pytorch_table_states_the_exact_mapping(chapter):
+    (table,) = [c.source for c in chapter.cells if c.source.startswith("## From this engine")]
+    for fact in (
+        "float32 by default",
+        "`optimizer.zero_grad()`",
+        "LinearLR(optimizer, start_factor=1/W, total_iters=W-1)",
+        "SequentialLR(optimizer, [LinearLR(...), ...], milestones=[W])",
+        "PyTorch's climbs back up the cosine",
+        "PyTorch rescales all past gradients by the new rate",
+        "`model.eval()` and `with torch.no_grad():`",
+        "`model.train()`",
+    ):
+        assert fact in table, fact
+    # the step counts updates, so a schedule's length is given in updates
+    assert any(
+        "CosineDecay(steps=epochs * math.ceil(n / batch_size))" in c.source for c in chapter.cells
+    )
+
+
+def test_exercise_3_recognises_the_epochs_in_the_wrong_order(capsys):
+    import nbformat
+
+    from resources.exercises import check, sealed
+
+    stored = nbformat.read(ROOT / "book" / f"{NAME}.ipynb", as_version=4)
+    (source,) = [c.source for c in stored.cells if "check-3" in c.metadata.get("tags", [])]
+    for answer, said in (
+        ((49, 79), "Hint: the right epochs, in the wrong order: (stopped_epoch, best_epoch)."),
+        ([79, 49], "Exercise 3: correct!"),
+        ((79, 50), "Hint: a check improves only if its loss is below the best so far"),
+    ):
+        exec(source, {"answer_3": answer, "check": check, "sealed": sealed})
+        assert said in capsys.readouterr().out, answer

@@ -194,3 +194,26 @@ def test_get_and_set_parameters_copy_every_layer():
     snapshot[0]["weights"] = np.zeros((3, 128))
     with pytest.raises(ValueError, match=r"DenseLayer.weights has shape \(2, 128\)"):
         model.set_parameters(snapshot)
+
+
+def test_only_the_parameters_go_back_not_the_optimizers_state(data):
+    """What chapter 25 says: the optimizer keeps the state of the stopped epoch."""
+    X, y, X_val, y_val = data
+    model = overfitting_model()
+    history = model.train(
+        X,
+        y,
+        epochs=3000,
+        print_every=None,
+        validation_data=(X_val, y_val),
+        validate_every=10,
+        patience=5,
+    )
+    assert history["stopped_epoch"] > history["best_epoch"]
+    # one update per epoch (full batch): the step count is the stopped epoch's, not the best's
+    assert model.optimizer.iterations == history["stopped_epoch"] + 1
+    by_hand = overfitting_model()
+    by_hand.train(X, y, epochs=history["best_epoch"] + 1, print_every=None)
+    first, best = model.layers[0], by_hand.layers[0]
+    assert np.array_equal(first.weights, best.weights)
+    assert not np.array_equal(first.weight_momentums, best.weight_momentums)

@@ -238,3 +238,23 @@ def test_the_schedules_match_pytorchs_lr_scheduler():
         12,
     )
     np.testing.assert_allclose(ours, theirs, rtol=1e-9)
+
+
+def test_any_schedule_is_pytorchs_lambda_lr_of_its_rate_at_one():
+    """Chapter 25's table: ``LambdaLR(optimizer, lambda k: schedule(k, 1.0))`` gives our rates."""
+    torch = pytest.importorskip("torch")
+    for schedule in (
+        InverseTimeDecay(0.045),
+        StepDecay(5, factor=0.1),
+        CosineDecay(30, floor=0.1),
+        LinearWarmup(10, then=CosineDecay(30, floor=0.1)),
+    ):
+        optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda k, s=schedule: s(k, 1.0))
+        theirs = []
+        for _ in range(60):
+            theirs.append(optimizer.param_groups[0]["lr"])
+            optimizer.step()
+            scheduler.step()
+        ours = [schedule(k, 0.1) for k in range(60)]
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
