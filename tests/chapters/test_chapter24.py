@@ -323,6 +323,7 @@ def test_what_the_lag_would_have_changed(chapter, glue):
 def test_the_figure_read(chapter, glue):
     assert "out-figure" in {tag for cell in chapter.cells for tag in cell.metadata.get("tags", [])}
     assert glue["ch24_fig_below"] >= 0.9 * glue["ch24_epochs"]
+    assert glue["ch24_fig_he_bn_lower"] >= 0.9 * glue["ch24_epochs"], "lies lower still"
     assert glue["ch24_rises_nnfs_bn"] >= 5 * glue["ch24_rises_he"]
     assert glue["ch24_rises_he_bn"] >= 5 * glue["ch24_rises_he"]
     assert glue["ch24_rises_first"] > 30, "jagged later in training"
