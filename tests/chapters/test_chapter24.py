@@ -334,7 +334,7 @@ def test_training_moves_the_spread_each_layer_hands_on(chapter, glue):
     before = line_numbers(text, "before training:")
     after = line_numbers(text, "after training:")
     assert len(before) == len(after) == 10
-    assert before[-1] == round(glue["ch24_drift_befor"], 2)
+    assert before[-1] == round(glue["ch24_drift_before"], 2)
     assert after[-1] == round(glue["ch24_drift_after"], 2)
     assert after[-1] > 3 * before[-1]
 
