@@ -499,7 +499,7 @@ class Model:
         a layer without parameters an empty dict.
         """
         return [
-            {name: getattr(layer, name).copy() for name in _parameter_names(layer)}
+            {name: getattr(layer, name).copy() for name in parameter_names(layer)}
             for layer in self.layers
         ]
 
@@ -597,15 +597,19 @@ def _in_out(layer):
     return layer.weights.shape
 
 
-# The arrays that hold a layer's state, for layers that are not a DenseLayer: early stopping
-# snapshots and restores them all (a BatchNorm's running statistics belong to its best state).
-PARAMETER_NAMES = {"BatchNorm": ("gamma", "beta", "running_mean", "running_var")}
+# The arrays that hold a layer's state: early stopping snapshots and restores them, and a saved
+# model keeps them (BatchNorm's gamma and beta are the weights and biases the optimizers see;
+# its running statistics are not trained, but they belong to its best state all the same).
+PARAMETER_NAMES = {
+    "BatchNorm": ("gamma", "beta", "running_mean", "running_var"),
+    "DenseLayer": ("weights", "biases"),
+}
 
 
-def _parameter_names(layer):
-    if type(layer).__name__ in PARAMETER_NAMES:
-        return PARAMETER_NAMES[type(layer).__name__]
-    return ("weights", "biases") if hasattr(layer, "weights") else ()
+def parameter_names(layer):
+    """The names of the arrays that hold ``layer``'s state (none for an activation)."""
+    default = ("weights", "biases") if hasattr(layer, "weights") else ()  # a DenseLayer subclass
+    return PARAMETER_NAMES.get(type(layer).__name__, default)
 
 
 class _EarlyStopping:

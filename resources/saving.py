@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from resources import classes
-from resources.model import CategoricalAccuracy, Model, RegressionAccuracy
+from resources.model import CategoricalAccuracy, Model, RegressionAccuracy, parameter_names
 
 FORMAT = "nn-from-scratch model"
 PARAMETERS_FORMAT = "nn-from-scratch parameters"
@@ -61,12 +61,6 @@ OPTIMIZER_SETTINGS = {
     "RMSProp": ("learning_rate", "decay", "epsilon", "rho"),
     "Adam": ("learning_rate", "decay", "epsilon", "beta_1", "beta_2"),
     "AdamW": ("learning_rate", "decay", "epsilon", "beta_1", "beta_2", "weight_decay"),
-}
-# The arrays a layer with parameters is saved with (BatchNorm's gamma and beta are the
-# weights and biases the optimizers see; its running statistics are not trained but kept).
-PARAMETER_NAMES = {
-    "BatchNorm": ("gamma", "beta", "running_mean", "running_var"),
-    "DenseLayer": ("weights", "biases"),
 }
 OPTIMIZER_STATE = ("weight_momentums", "weight_cache", "bias_momentums", "bias_cache")
 # The input rule: the entries it must have (see _checked_input_rule).
@@ -122,13 +116,9 @@ def _parameter_arrays(model):
     arrays = {}
     for i, layer in enumerate(model.layers):
         if hasattr(layer, "weights"):
-            for name in _parameter_names(layer):
+            for name in parameter_names(layer):
                 arrays[f"layer{i}.{name}"] = getattr(layer, name)
     return arrays
-
-
-def _parameter_names(layer):
-    return PARAMETER_NAMES.get(type(layer).__name__, ("weights", "biases"))
 
 
 def _write(path, architecture, arrays):
@@ -471,7 +461,7 @@ def _expected_shapes(layers, with_optimizer):
     expected = {}
     for i, layer in enumerate(layers):
         if hasattr(layer, "weights"):
-            shapes = {name: getattr(layer, name).shape for name in _parameter_names(layer)}
+            shapes = {name: getattr(layer, name).shape for name in parameter_names(layer)}
             if with_optimizer:
                 shapes.update(
                     weight_momentums=layer.weights.shape,
