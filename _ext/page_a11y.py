@@ -10,8 +10,9 @@ with the theme), and is small enough to read:
 * the book's title link (the logo) in the left sidebar sits outside any landmark, so a screen
   reader's list of regions misses it: the sidebar's top items become a ``navigation`` region
   named after the book's home;
-* ``_ext/page_speed.py``'s page changes run here too: no icon library, the search index on the
-  search page only, the head's scripts deferred, the widget state moved to a file of its own.
+* ``_ext/page_speed.py``'s page changes run here too: no icon library, the theme's scripts not
+  fetched ahead of the stylesheets, the search index on the search page only, the head's
+  scripts deferred, the widget state moved to a file of its own.
 
 The summary of a folded code cell ("Show code cell source") is labelled "Toggle hidden content"
 by myst-nb, so its name is not what it says: its HTML is written by ``visit_hidden_cell`` below,
@@ -33,6 +34,7 @@ from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput
 from page_speed import (
     defer_head_scripts,
     drop_icon_library,
+    no_early_theme_scripts,
     search_scripts_on_the_search_page_only,
     widget_state_apart,
 )
@@ -72,7 +74,13 @@ def visit_hidden_cell(translator, node):
     )
 
 
-FIXES = (drop_icon_library, defer_head_scripts, name_search_by_its_text, logo_in_a_landmark)
+FIXES = (
+    drop_icon_library,
+    no_early_theme_scripts,
+    defer_head_scripts,
+    name_search_by_its_text,
+    logo_in_a_landmark,
+)
 
 # Where the chapter's text goes while the rest of the page is parsed.
 TEXT = "page-a11y: the page's text"

@@ -16,14 +16,17 @@
 
 import json
 import re
+import shutil
 import sys
 import time
 from pathlib import Path
 
+import pydata_sphinx_theme
 import pytest
 import yaml
 from bs4 import BeautifulSoup
 from docutils.core import publish_doctree
+from fontTools.ttLib import TTFont
 
 from tests.conftest import open_offline_page
 from tests.site.test_site_browser import PAGES, WIDGET_REPORT, settle
@@ -39,6 +42,10 @@ AXE_ARTIFACTS = ROOT / "test-artifacts" / "axe"
 LIGHTHOUSE_ARTIFACTS = ROOT / "test-artifacts" / "lighthouse"
 VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
 VIEW_IN_HTML = 'type="application/vnd.jupyter.widget-view+json"'  # VIEW in a page's source
+THEME_FONTS = (
+    Path(pydata_sphinx_theme.__file__).parent
+    / "theme/pydata_sphinx_theme/static/vendor/fontawesome/webfonts"
+)
 WIDGET_FILES = ("require.js", "widgets-config.js", "embed-amd.js", "anywidget/index.js")
 
 
@@ -94,8 +101,22 @@ def test_stylesheets_lose_only_rules_no_page_can_use(tmp_path):
     )
 
 
+def test_icon_fonts_keep_the_icons_the_stylesheets_draw(tmp_path):
+    fonts = tmp_path / page_speed.ICON_FONTS
+    fonts.mkdir(parents=True)
+    font = fonts / "fa-solid-900.ttf"
+    shutil.copy(THEME_FONTS / font.name, font)
+    css = tmp_path / "theme.css"
+    css.write_text('.fa-bars:before{content:"\\f0c9"}.fa-sun:before{content:"\\f185"}')
+    answer = page_speed.subset_icon_fonts(tmp_path, [css])
+    assert answer["fonts"][0]["after"] < answer["fonts"][0]["before"] / 20
+    cmap = TTFont(font).getBestCmap()
+    assert {0xF0C9, 0xF185} <= set(cmap) and 0xF015 not in cmap  # bars, sun; not the house
+
+
 PAGE = (
     '<!DOCTYPE html>\n<html lang="en"><head>'
+    '<link rel="preload" as="script" href="_static/scripts/bootstrap.js?digest=1" />'
     '<script src="a.js"></script><script src="_static/documentation_options.js"></script>'
     '<script async="async" src="c.js"></script>'
     '<script defer src="_static/scripts/fontawesome.js?digest=1"></script>'
@@ -118,6 +139,7 @@ def test_the_page_around_the_text_is_fixed(tmp_path):
     assert not scripts["_static/documentation_options.js"].has_attr("defer")
     assert not scripts["c.js"].has_attr("defer")
     assert sorted(scripts) == ["_static/documentation_options.js", "a.js", "c.js", "d.js"]
+    assert soup.find("link", rel="preload") is None  # the theme's scripts load at the end
     # The widget state is a script file of its own, named in the head.
     assert soup.find("script", type=page_speed.WIDGET_STATE_TYPE) is None
     assert '<meta name="jupyter-widget-state" content="../widget-state/book/x.js" />' in fixed
