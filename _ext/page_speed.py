@@ -11,13 +11,16 @@ as it did), and the theme's ``fontawesome.js`` (1.5 MB) to draw a dozen icons. T
   MathML for screen readers. No MathJax script runs on the page. A formula MathJax cannot read
   is a build warning (so the strict build fails), not red text on a page;
 * drops the theme's ``fontawesome.js``: the theme's stylesheet already draws the same icons
-  from Font Awesome's web fonts, which the browser fetches only when an icon is shown;
-* trims the site's stylesheets (460 kB that every page must read before it paints) to the
-  rules whose classes a page or a script of the site names, and the icon rules to the icons
-  the pages use;
-* defers the head's scripts and moves the widget state out of the page into a script file
-  that ``scripts/widgets-loader.js`` loads with the widget manager, so that the text paints
-  first (these page rewrites run in ``_ext/page_a11y.py``'s pass over each page);
+  from Font Awesome's web fonts, which the browser fetches only when an icon is shown; and cuts
+  those fonts (275 kB) to the icons the site draws, with subset-font (``scripts/subset_icons.js``);
+* purges the site's stylesheets (the theme's alone is 397 kB, and every page must read them
+  before it paints) with PurgeCSS (``scripts/purge_css.js``): a rule stays when the classes,
+  ids, tags and attributes it needs are words of the site's pages or scripts;
+* defers the head's scripts, stops the theme from fetching its own scripts ahead of the
+  stylesheets, loads the search index on the search page only, and moves the widget state out
+  of the page into a script file that ``scripts/widgets-loader.js`` loads with the widget
+  manager, so that the text paints first (these changes to the page, made with BeautifulSoup,
+  run in ``_ext/page_a11y.py``'s pass over each page);
 * lays out a chapter's sections only when a reader nears them (``_static/page-speed.css``);
 * gives every page a ``<meta name="description">`` (search engines show it): the page's first
   paragraph, shortened.
