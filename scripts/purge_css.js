@@ -33,6 +33,10 @@ const { PurgeCSS } = require("purgecss");
 const WORD = /[A-Za-z0-9_-]+/g;
 const START = /^[A-Za-z][A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*-$/;
 const NOT_A_START = ["fa-"];
+// A pseudo-class alone needs nothing from the content: `:focus-visible{outline:...}` (the
+// theme's keyboard focus ring) applies to every page. PurgeCSS would drop a selector made of
+// pseudo-classes only; with this, `.gone:hover` still goes with `.gone`.
+const PSEUDO_CLASS = /^:[A-Za-z-]+$/;
 const BUNDLE = "bundle"; // the "extension" PurgeCSS is told the bundles' text has
 
 function withoutIcons(text) {
@@ -59,7 +63,8 @@ async function purge(request) {
   const bundles = (request.bundles || []).map((path) => fs.readFileSync(path, "utf8"));
   const texts = [...files.map((path) => fs.readFileSync(path, "utf8")), ...raw.map((r) => r.raw)];
   const starts = prefixes([...texts, ...bundles]);
-  const safelist = starts.length ? [new RegExp(`^(?:${starts.map(escape).join("|")})`)] : [];
+  const safelist = [PSEUDO_CLASS];
+  if (starts.length) safelist.push(new RegExp(`^(?:${starts.map(escape).join("|")})`));
   const results = await new PurgeCSS().purge({
     content: [
       ...files,

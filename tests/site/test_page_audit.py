@@ -82,7 +82,7 @@ def test_stylesheets_lose_only_rules_no_page_can_use(tmp_path):
         "@media (min-width:9px){.gone{x:1}.used>p{x:2}}@font-face{font-family:F;src:url(f)}"
         '#used[data-x="{.gone}"]{y:1}#used[data-x="1"]{y:2}'
         '.fa-bars:before{content:"a"}.fa-gone:before{content:"b"}'
-        ".bs-tooltip-top{a:1}.xy-top{b:2}.lm-Widget{c:3}"
+        ".bs-tooltip-top{a:1}.xy-top{b:2}.lm-Widget{c:3}:focus-visible{outline:0}.gone:hover{d:4}"
     )
     page = (
         '<p class="used" id="used" data-x="1"><a href="#"><i class="fa-bars"></i></a></p>'
@@ -97,7 +97,7 @@ def test_stylesheets_lose_only_rules_no_page_can_use(tmp_path):
         ".used{color:red}a:is(.used){top:0}p:not(.gone){z:0}"
         "@media (min-width:9px){.used>p{x:2}}"
         '@font-face{font-family:F;src:url(f)}#used[data-x="1"]{y:2}'
-        '.fa-bars:before{content:"a"}.bs-tooltip-top{a:1}.lm-Widget{c:3}'
+        '.fa-bars:before{content:"a"}.bs-tooltip-top{a:1}.lm-Widget{c:3}:focus-visible{outline:0}'
     )
 
 
