@@ -101,6 +101,18 @@ def test_stylesheets_lose_only_rules_no_page_can_use(tmp_path):
     )
 
 
+def test_the_audit_ends_with_a_table_of_scores():
+    summaries = [
+        {"page": "book/intro.html", "preset": preset, "scores": {"performance": score}}
+        for preset, score in (("desktop", 99), ("mobile", 80))
+    ]
+    assert page_audit.score_table(summaries).splitlines() == [
+        "| page | desktop performance | mobile performance |",
+        "| --- | --- | --- |",
+        "| book/intro.html | 99 | 80 |",
+    ]
+
+
 def test_icon_fonts_keep_the_icons_the_stylesheets_draw(tmp_path):
     fonts = tmp_path / page_speed.ICON_FONTS
     fonts.mkdir(parents=True)
