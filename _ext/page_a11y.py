@@ -1,67 +1,120 @@
 """Fixes to the theme's markup that axe-core and Lighthouse report on every page (issue 13).
 
 The installed theme (pydata-sphinx-theme 0.17 under sphinx-book-theme 1.3) is not edited: each
-fix rewrites the HTML a page template produced, as it is written, and is small enough to read:
+fix changes the page a template produced, as it is written, parsed by BeautifulSoup (installed
+with the theme), and is small enough to read:
 
 * the search buttons say "Search Ctrl+K" but are named "Search" (``aria-label``): a speech
   user who says what they see would not reach them (WCAG 2.5.3, label in name). The label is
-  dropped, so the name is the visible text; so is the label "Toggle hidden content" of the
-  summary of a folded code cell, which reads "Show code cell source";
+  dropped, so the name is the visible text;
 * the book's title link (the logo) in the left sidebar sits outside any landmark, so a screen
   reader's list of regions misses it: the sidebar's top items become a ``navigation`` region
   named after the book's home;
-* ``_ext/page_speed.py``'s page rewrites run here too: no icon library, the head's scripts
-  deferred, the widget state moved to a file of its own.
+* ``_ext/page_speed.py``'s page changes run here too: no icon library, the theme's scripts not
+  fetched ahead of the stylesheets, the search index on the search page only, the head's
+  scripts deferred, the widget state moved to a file of its own.
 
-Every fix is a plain string or regular-expression substitution; ``tests/site/test_page_audit.py``
-checks that each one still finds its target, so a theme update that changes the markup fails a
-test instead of silently bringing a violation back.
+The summary of a folded code cell ("Show code cell source") is labelled "Toggle hidden content"
+by myst-nb, so its name is not what it says: its HTML is written by ``visit_hidden_cell`` below,
+without that label.
+
+Only the page around the chapter's text is parsed (the theme's header, sidebars and head): the
+text itself, up to half a megabyte of typeset math and code, is put back untouched, so the fixes
+cost the build a few milliseconds a page. Each fix reports whether it found its target, and
+``tests/site/test_page_audit.py`` checks every built page, so a theme update that changes the
+markup fails a test instead of silently bringing a violation back.
 """
 
-import re
+from html import escape
 
-from page_speed import defer_head_scripts, drop_icon_library, widget_state_apart
-
-SEARCH_LABEL = re.compile(
-    r'(<button class="btn search-button-field search-button__button[^"]*"[^>]*?)'
-    r' aria-label="Search"'
+from bs4 import BeautifulSoup
+from bs4.dammit import EntitySubstitution
+from bs4.formatter import HTMLFormatter
+from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput
+from page_speed import (
+    defer_head_scripts,
+    drop_icon_library,
+    no_early_theme_scripts,
+    search_scripts_on_the_search_page_only,
+    widget_state_apart,
 )
-SIDEBAR_START = '<div class="sidebar-primary-items__start sidebar-primary__section">'
+
+SEARCH_BUTTONS = 'button.search-button-field.search-button__button[aria-label="Search"]'
+SIDEBAR_START = "div.sidebar-primary-items__start.sidebar-primary__section"
 SIDEBAR_START_LANDMARK = (
     '<div class="sidebar-primary-items__start sidebar-primary__section" role="navigation"'
     ' aria-label="Book title and search">'
 )
-
-
-def name_search_by_its_text(page):
-    return SEARCH_LABEL.sub(r"\1", page)
-
-
 HIDDEN_CELL_LABEL = '<summary aria-label="Toggle hidden content">'
 
 
-def name_hidden_cells_by_their_text(page):
-    """A folded code cell's summary ("Show code cell source") is named by what it says."""
-    return page.replace(HIDDEN_CELL_LABEL, "<summary>")
+def name_search_by_its_text(soup):
+    buttons = soup.select(SEARCH_BUTTONS)
+    for button in buttons:
+        del button["aria-label"]
+    return bool(buttons)
 
 
-def logo_in_a_landmark(page):
-    return page.replace(SIDEBAR_START, SIDEBAR_START_LANDMARK)
+def logo_in_a_landmark(soup):
+    found = soup.select(SIDEBAR_START)
+    for section in found:
+        section["role"] = "navigation"
+        section["aria-label"] = "Book title and search"
+    return bool(found)
+
+
+def visit_hidden_cell(translator, node):
+    """A folded code cell, as myst-nb writes it, but its summary is named by what it says."""
+    classes = " ".join(node["classes"])
+    translator.body.append(f'<details class="admonition hide {classes}">\n<summary>\n')
+    translator.body.append(
+        f'<p class="collapsed admonition-title">{escape(node["prompt_show"])}</p>\n'
+        f'<p class="expanded admonition-title">{escape(node["prompt_hide"])}</p>\n'
+        "</summary>\n"
+    )
 
 
 FIXES = (
     drop_icon_library,
+    no_early_theme_scripts,
     defer_head_scripts,
     name_search_by_its_text,
-    name_hidden_cells_by_their_text,
     logo_in_a_landmark,
 )
 
+# Where the chapter's text goes while the rest of the page is parsed.
+TEXT = "page-a11y: the page's text"
 
-def fix_page(page):
+
+class TemplateOrder(HTMLFormatter):
+    """BeautifulSoup's "minimal" formatter, but attributes stay in the template's order."""
+
+    def __init__(self):
+        super().__init__(
+            entity_substitution=EntitySubstitution.substitute_xml, void_element_close_prefix=" /"
+        )
+
+    def attributes(self, tag):
+        return list(tag.attrs.items())
+
+
+def fix_page(page, pagename, pathto, outdir):
+    """The page with every fix applied."""
+    soup = BeautifulSoup(page, "html.parser")
     for fix in FIXES:
-        page = fix(page)
-    return page
+        fix(soup)
+    search_scripts_on_the_search_page_only(soup, pagename)
+    widget_state_apart(soup, pagename, pathto, outdir)
+    return soup.decode(formatter=TemplateOrder())
+
+
+def render_page(render, template, context, outdir):
+    """``render(template, context)``, fixed; the page's text is not parsed, only put back."""
+    text = context.get("body")
+    if text:
+        context = {**context, "body": f"<!--{TEXT}-->"}
+    page = fix_page(render(template, context), context["pagename"], context["pathto"], outdir)
+    return page.replace(f"<!--{TEXT}-->", text, 1) if text else page
 
 
 def wrap_templates(app):
@@ -69,14 +122,13 @@ def wrap_templates(app):
     templates = getattr(app.builder, "templates", None)
     if templates is None or app.builder.format != "html":
         return
+    app.add_node(HideCodeCellNode, override=True, html=(visit_hidden_cell, depart_HideCellInput))
     render = templates.render
 
     def render_fixed(template, context):
-        output = render(template, context)
         if not template.endswith(".html"):
-            return output
-        output = widget_state_apart(output, context["pagename"], context["pathto"], app.outdir)
-        return fix_page(output)
+            return render(template, context)
+        return render_page(render, template, context, app.outdir)
 
     templates.render = render_fixed
 

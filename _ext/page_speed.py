@@ -11,13 +11,16 @@ as it did), and the theme's ``fontawesome.js`` (1.5 MB) to draw a dozen icons. T
   MathML for screen readers. No MathJax script runs on the page. A formula MathJax cannot read
   is a build warning (so the strict build fails), not red text on a page;
 * drops the theme's ``fontawesome.js``: the theme's stylesheet already draws the same icons
-  from Font Awesome's web fonts, which the browser fetches only when an icon is shown;
-* trims the site's stylesheets (460 kB that every page must read before it paints) to the
-  rules whose classes a page or a script of the site names, and the icon rules to the icons
-  the pages use;
-* defers the head's scripts and moves the widget state out of the page into a script file
-  that ``scripts/widgets-loader.js`` loads with the widget manager, so that the text paints
-  first (these page rewrites run in ``_ext/page_a11y.py``'s pass over each page);
+  from Font Awesome's web fonts, which the browser fetches only when an icon is shown; and cuts
+  those fonts (275 kB) to the icons the site draws, with subset-font (``scripts/subset_icons.js``);
+* purges the site's stylesheets (the theme's alone is 397 kB, and every page must read them
+  before it paints) with PurgeCSS (``scripts/purge_css.js``): a rule stays when the classes,
+  ids, tags and attributes it needs are words of the site's pages or scripts;
+* defers the head's scripts, stops the theme from fetching its own scripts ahead of the
+  stylesheets, loads the search index on the search page only, and moves the widget state out
+  of the page into a script file that ``scripts/widgets-loader.js`` loads with the widget
+  manager, so that the text paints first (these changes to the page, made with BeautifulSoup,
+  run in ``_ext/page_a11y.py``'s pass over each page);
 * lays out a chapter's sections only when a reader nears them (``_static/page-speed.css``);
 * gives every page a ``<meta name="description">`` (search engines show it): the page's first
   paragraph, shortened.
@@ -28,7 +31,6 @@ and ``_ext/page_a11y.py`` fixes the theme's markup.
 
 import html
 import json
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -152,18 +154,31 @@ def visit_displaymath(translator, node):
 
 # -- each page's head ------------------------------------------------------------------------
 
-PARAGRAPH = re.compile(r"<p\b[^>]*>(.*?)</p>", re.S)
-TAG = re.compile(r"<[^>]+>")
-ASSISTIVE = re.compile(r"<mjx-assistive-mml\b.*?</mjx-assistive-mml>", re.S)
+
+def _text_without_math(paragraph):
+    """A paragraph's words as a reader sees them, without its formulas.
+
+    A formula's TeX (``\\frac{\\partial L}{\\partial w}``) would read oddly in a search result.
+    """
+    return "".join(
+        node.astext()
+        for node in paragraph.findall(nodes.Text)
+        if not any(isinstance(parent, nodes.math) for parent in _ancestors(node))
+    )
 
 
-def description(body):
-    """The first paragraph of a page body as plain text, at most DESCRIPTION_LENGTH long."""
-    for match in PARAGRAPH.finditer(body or ""):
-        text = ASSISTIVE.sub("", match.group(1))
-        # A formula's visual markup has no text; its MathML (removed above) would read oddly.
-        text = html.unescape(TAG.sub("", text))
-        text = " ".join(text.split())
+def _ancestors(node):
+    while node.parent is not None:
+        node = node.parent
+        yield node
+
+
+def description(doctree):
+    """The first paragraph of a page as plain text, at most DESCRIPTION_LENGTH long."""
+    if doctree is None:
+        return None
+    for paragraph in doctree.findall(nodes.paragraph):
+        text = " ".join(_text_without_math(paragraph).split())
         if len(text) >= 40:
             if len(text) > DESCRIPTION_LENGTH:
                 text = text[: DESCRIPTION_LENGTH - 1].rsplit(" ", 1)[0].rstrip(",;:") + "\u2026"
@@ -174,7 +189,7 @@ def description(body):
 def page_head(app, pagename, templatename, context, doctree):
     extra = []
     if 'name="description"' not in context.get("metatags", ""):
-        text = description(context.get("body"))
+        text = description(doctree)
         if text is None:  # the search page, the index: say what they are, in which book
             what = {"search": "Search", "genindex": "Index"}.get(pagename, context.get("title"))
             text = f"{what} of the book {context.get('docstitle')}"
@@ -193,138 +208,96 @@ def page_head(app, pagename, templatename, context, doctree):
         context["metatags"] = context.get("metatags", "") + "\n" + "\n".join(extra)
 
 
-ICON_RULE = re.compile(r"(?P<selectors>(?:\.fa-[\w-]+:(?:before|after),?)+)\{content:[^}]*\}")
-ICON_CLASS = re.compile(r"\bfa-[\w-]+")
-THEME_CSS = "_static/styles/pydata-sphinx-theme.css"
+PURGE_CSS = ROOT / "scripts" / "purge_css.js"
+# Scripts the site ships but no page loads: their words must not keep rules alive
+# (fontawesome.js names every icon; the pages draw theirs from the stylesheet's web fonts).
+NOT_LOADED = ("fontawesome.js",)
+# Third-party bundles, served from vendor/, whose icon class names are their own stylesheet's.
+BUNDLES = "vendor"
 
 
-def trim_icon_rules(css, used):
-    """The theme's stylesheet without the rules of the ~1,900 icons no page uses.
+def purgecss(stylesheets, content=(), raw=(), bundles=()):
+    """PurgeCSS (``scripts/purge_css.js``) on ``stylesheets``, a dict of name to CSS text.
 
-    The stylesheet carries Font Awesome's whole class list (86 kB of ``.fa-name:before``
-    rules) and every page must download it before it can paint. A rule is kept when any of its
-    selectors names an icon class in ``used``.
+    ``content`` are files (pages, scripts) whose words are the classes, ids, tags and
+    attributes that can be on a page; ``raw`` is content given as HTML text; ``bundles`` are
+    third-party scripts whose icon class names do not count. Returns a dict of name to
+    ``(css, rejected selectors)``.
     """
-
-    def keep(match):
-        names = set(ICON_CLASS.findall(match.group("selectors")))
-        return match.group(0) if names & used else ""
-
-    return ICON_RULE.sub(keep, css)
-
-
-WORD = re.compile(r"[A-Za-z_][\w-]*")
-NAMED = re.compile(r"[.#](-?[A-Za-z_][\w-]*)")
-NESTING = ("@media", "@supports", "@layer", "@container", "@document")
-
-
-def _block_end(css, start):
-    """The index just past the ``}`` that closes the block opened at ``css[start] == "{"``."""
-    depth, index, quote = 0, start, None
-    while index < len(css):
-        char = css[index]
-        if quote:
-            if char == "\\":
-                index += 1
-            elif char == quote:
-                quote = None
-        elif char in "\"'":
-            quote = char
-        elif char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                return index + 1
-        index += 1
-    return len(css)
+    node = shutil.which("node")
+    if node is None:
+        raise RuntimeError("Node.js is needed to purge the site's stylesheets: `make assets`")
+    request = {
+        "css": [{"name": name, "raw": css} for name, css in stylesheets.items()],
+        "content": [str(path) for path in content],
+        "raw": [{"raw": text, "extension": "html"} for text in raw],
+        "bundles": [str(path) for path in bundles],
+    }
+    result = subprocess.run(
+        [node, str(PURGE_CSS)],
+        cwd=ROOT,
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
+    if result.returncode:
+        raise RuntimeError(f"{PURGE_CSS.name} failed (is `npm ci` done?):\n{result.stderr}")
+    answer = json.loads(result.stdout)["css"]
+    return {sheet["name"]: (sheet["css"], sheet["rejected"]) for sheet in answer}
 
 
-def _selectors(prelude):
-    """A selector list split at its top-level commas (not those inside ``:is(...)``)."""
-    parts, depth, current = [], 0, []
-    for char in prelude:
-        if char in "([":
-            depth += 1
-        elif char in ")]":
-            depth -= 1
-        if char == "," and depth == 0:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    parts.append("".join(current))
-    return parts
+def purge_stylesheet(css, html, bundles=()):
+    """``css`` without the rules whose selectors need something ``html`` does not name."""
+    return purgecss({"sheet.css": css}, raw=[html], bundles=bundles)["sheet.css"][0]
 
 
-def _names(selector):
-    """The classes and ids a selector needs on an element for it to match.
+def purge_site_stylesheets(out):
+    """Every stylesheet of the built site in ``out``, purged against its pages and scripts.
 
-    Names inside attribute values and inside functional pseudo-classes (``:not(.a)``,
-    ``:is(.a, .b)``) do not count: a selector that excludes a class, or names one of several,
-    may match without it.
+    The content is every page and every script the site serves (the widget manager's included):
+    a class a script adds while a page runs is a word in that script.
     """
-    selector = re.sub(r"\[[^\]]*\]", "", selector)
-    while "(" in selector:
-        simpler = re.sub(r"\([^()]*\)", "", selector)
-        if simpler == selector:
-            break
-        selector = simpler
-    return set(NAMED.findall(selector))
+    scripts = [path for path in out.rglob("*.js") if path.name not in NOT_LOADED]
+    bundles = [path for path in scripts if path.relative_to(out).parts[0] == BUNDLES]
+    content = [*out.rglob("*.html"), *(path for path in scripts if path not in bundles)]
+    sheets = sorted((out / "_static").rglob("*.css"))
+    purged = purgecss(
+        {str(path): path.read_text(encoding="utf-8") for path in sheets}, content, (), bundles
+    )
+    for path in sheets:
+        path.write_text(purged[str(path)][0], encoding="utf-8")
+    return purged
 
 
-def _is_used(name, used):
-    """A class is used when a page or script names it, or a script builds it from a prefix.
+SUBSET_ICONS = ROOT / "scripts" / "subset_icons.js"
+ICON_FONTS = "_static/vendor/fontawesome/webfonts"
 
-    Scripts build some class names from a fixed start (Bootstrap's ``"bs-" + placement``):
-    a used word that ends in ``-`` keeps every class that starts with it.
+
+def subset_icon_fonts(out, stylesheets):
+    """The theme's icon fonts cut to the icons the purged ``stylesheets`` draw (subset-font).
+
+    Font Awesome's fonts (157 kB for the solid icons, 118 kB for the brands) hold some 2,000
+    icons; a page fetches them as it first paints, for the dozen icons of its header and
+    sidebars. Returns ``scripts/subset_icons.js``'s answer (each font's bytes before and after).
     """
-    if name in used:
-        return True
-    return any(name[: index + 1] in used for index, char in enumerate(name) if char == "-")
-
-
-def purge_stylesheet(css, used):
-    """``css`` without the selectors that name a class or id no page or script contains.
-
-    ``used`` is every word found in the site's pages and scripts (the classes a script adds
-    while the page runs are words in that script). A selector stays when each class and id it
-    names is a used word; a rule goes when none of its selectors stays. At-rules that hold
-    rules (``@media``, ``@supports``) are purged inside; others (``@font-face``,
-    ``@keyframes``) stay whole. A word found anywhere counts as used, so the purge errs on the
-    side of keeping a rule.
-    """
-    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
-    out, index = [], 0
-    while index < len(css):
-        brace = css.find("{", index)
-        semicolon = css.find(";", index)
-        if brace == -1:
-            out.append(css[index:])
-            break
-        if semicolon != -1 and semicolon < brace:  # @import, @charset: a statement
-            out.append(css[index : semicolon + 1])
-            index = semicolon + 1
-            continue
-        prelude = css[index:brace]
-        end = _block_end(css, brace)
-        head = prelude.strip()
-        if head.startswith(NESTING):
-            inner = purge_stylesheet(css[brace + 1 : end - 1], used)
-            if inner.strip():
-                out.append(f"{head}{{{inner}}}")
-        elif head.startswith("@"):
-            out.append(css[index:end])
-        else:
-            kept = [
-                selector
-                for selector in _selectors(head)
-                if all(_is_used(name, used) for name in _names(selector))
-            ]
-            if kept:
-                out.append(",".join(part.strip() for part in kept) + css[brace:end])
-        index = end
-    return "".join(out)
+    fonts = sorted(path for path in (out / ICON_FONTS).glob("*") if path.is_file())
+    if not fonts:
+        return None
+    request = {"css": [str(path) for path in stylesheets], "fonts": [str(path) for path in fonts]}
+    result = subprocess.run(
+        [shutil.which("node") or "node", str(SUBSET_ICONS)],
+        cwd=ROOT,
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
+    if result.returncode:
+        raise RuntimeError(f"{SUBSET_ICONS.name} failed (is `npm ci` done?):\n{result.stderr}")
+    return json.loads(result.stdout)
 
 
 def finished(app, exception):
@@ -335,53 +308,66 @@ def finished(app, exception):
     if exception is not None or app.builder.format != "html":
         return
     out = Path(app.outdir)
-    # Every word of the pages and of every script the site serves (the widget manager's
-    # included): the classes and ids that can ever be on a page.
-    sources = [*out.rglob("*.html"), *out.rglob("*.js")]
-    used = set()
-    for path in sources:
-        used |= set(WORD.findall(path.read_text(encoding="utf-8", errors="replace")))
-    for stylesheet in (out / "_static").rglob("*.css"):
-        css = stylesheet.read_text(encoding="utf-8")
-        if stylesheet.name == Path(THEME_CSS).name:
-            css = trim_icon_rules(css, {word for word in used if word.startswith("fa-")})
-        stylesheet.write_text(purge_stylesheet(css, used), encoding="utf-8")
+    purged = purge_site_stylesheets(out)
+    subset_icon_fonts(out, [Path(name) for name in purged])
 
 
 # -- the rendered page -----------------------------------------------------------------------
+# Each function takes the page as parsed by BeautifulSoup (``_ext/page_a11y.py`` parses it once
+# and runs them all) and returns whether it found what it changes.
 
-HEAD_SCRIPT = re.compile(
-    r'<script (?P<attributes>(?:[\w-]+="[^"]*" )*)src="(?P<src>[^"]+)"></script>'
-)
-WIDGET_STATE = re.compile(
-    r'\s*<script type="application/vnd.jupyter.widget-state\+json">.*?</script>', re.S
-)
+DOCUMENTATION_OPTIONS = "documentation_options.js"
 
 
-def defer_head_scripts(page):
+def _head_scripts(soup):
+    return soup.head.find_all("script", src=True) if soup.head else []
+
+
+def defer_head_scripts(soup):
     """Sphinx's and the extensions' scripts in the head run after the page is parsed.
 
     They only attach behaviour (copy buttons, toggles, search) once the document is ready, so
     they need not hold up the first paint. ``documentation_options.js`` stays as it is: the
     inline lines that follow it in the head set ``DOCUMENTATION_OPTIONS.pagename``.
     """
-    head, separator, body = page.partition("</head>")
-    if not separator:
-        return page
+    deferred = False
+    for script in _head_scripts(soup):
+        if DOCUMENTATION_OPTIONS in script["src"] or script.has_attr("async"):
+            continue
+        if script.has_attr("defer") or script.has_attr("type"):
+            continue
+        script["defer"] = "defer"
+        deferred = True
+    return deferred
 
-    def deferred(match):
-        attributes, source = match.group("attributes"), match.group("src")
-        if "documentation_options.js" in source or re.search(r"\b(async|defer|type)=", attributes):
-            return match.group(0)
-        return f'<script {attributes}defer src="{source}"></script>'
 
-    return HEAD_SCRIPT.sub(deferred, head) + separator + body
+SEARCH_SCRIPTS = ("searchtools.js", "language_data.js", "searchindex.js")
+
+
+def search_scripts_on_the_search_page_only(soup, pagename):
+    """The search index (140 kB) and its tools load on the search page alone.
+
+    The theme loads them on every page for its search-as-you-type box, which the book leaves
+    off (``DOCUMENTATION_OPTIONS.search_as_you_type`` is false): its search box sends the reader
+    to the search page, which loads them itself.
+    """
+    if pagename == "search":
+        return False
+    found = [
+        script
+        for script in _head_scripts(soup)
+        if script["src"].split("?")[0].endswith(SEARCH_SCRIPTS)
+    ]
+    for script in found:
+        script.decompose()
+    return bool(found)
 
 
 WIDGET_STATE_FOLDER = "widget-state"
+WIDGET_STATE_TYPE = "application/vnd.jupyter.widget-state+json"
 
 
-def widget_state_apart(page, pagename, pathto, outdir):
+def widget_state_apart(soup, pagename, pathto, outdir):
     """The page's widget state (up to 200 kB of JSON) moved to a script file of its own.
 
     A reader who never nears an explorer then never downloads it, and the page's text arrives
@@ -391,28 +377,52 @@ def widget_state_apart(page, pagename, pathto, outdir):
     = {...}``), not a JSON file: browsers let a page opened from disk load a script, not fetch
     a file.
     """
-    head, separator, body = page.partition("</head>")
-    found = WIDGET_STATE.search(head)
-    if not separator or not found:
-        return page
-    state = found.group(0).split(">", 1)[1].rsplit("</script>", 1)[0]
+    found = soup.head.find("script", type=WIDGET_STATE_TYPE) if soup.head else None
+    if found is None:
+        return False
+    state = found.string or ""
     json.loads(state)  # the state is valid JSON, hence a valid script expression
     path = f"{WIDGET_STATE_FOLDER}/{pagename}.js"
     target = Path(outdir) / path
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(f"window.jupyterWidgetState = {state};\n", encoding="utf-8")
-    meta = f'\n<meta name="jupyter-widget-state" content="{pathto(path, 1)}" />'
-    return head[: found.start()] + meta + head[found.end() :] + separator + body
+    found.replace_with(
+        soup.new_tag("meta", attrs={"name": "jupyter-widget-state", "content": pathto(path, 1)})
+    )
+    return True
 
 
-FONTAWESOME = re.compile(
-    r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>'
-)
+THEME_SCRIPTS = ("_static/scripts/bootstrap.js", "_static/scripts/pydata-sphinx-theme.js")
 
 
-def drop_icon_library(page):
+def no_early_theme_scripts(soup):
+    """The theme's two scripts are not fetched ahead of the stylesheets.
+
+    The theme asks for them early (``<link rel="preload">`` in the head) although the page runs
+    them only once it is parsed (``<script defer>`` at the end of the body): fetched early, their
+    110 kB compete with the stylesheets the first paint waits for. The end of the body still
+    loads them.
+    """
+    found = (
+        [
+            link
+            for link in soup.head.find_all("link", rel="preload", href=True)
+            if link.get("as") == "script" and any(name in link["href"] for name in THEME_SCRIPTS)
+        ]
+        if soup.head
+        else []
+    )
+    for link in found:
+        link.decompose()
+    return bool(found)
+
+
+def drop_icon_library(soup):
     """The page without the theme's fontawesome.js (its stylesheet draws the icons)."""
-    return FONTAWESOME.sub("", page)
+    found = [s for s in _head_scripts(soup) if "_static/scripts/fontawesome.js" in s["src"]]
+    for script in found:
+        script.decompose()
+    return bool(found)
 
 
 def setup(app):

@@ -224,7 +224,26 @@ def main(argv=None):
                     flush=True,
                 )
     (out / "summary.json").write_text(json.dumps(summaries, indent=2) + "\n")
+    table = score_table(summaries)
+    (out / "summary.md").write_text(table)
+    print(table)
     return 0
+
+
+def score_table(summaries):
+    """A Markdown table of the performance scores: one row per page, one column per preset."""
+    presets = sorted({summary["preset"] for summary in summaries})
+    rows = {}
+    for summary in summaries:
+        rows.setdefault(summary["page"], {})[summary["preset"]] = summary["scores"]["performance"]
+    lines = [
+        "| page | " + " | ".join(f"{preset} performance" for preset in presets) + " |",
+        "| --- |" + " --- |" * len(presets),
+    ]
+    for page, scores in rows.items():
+        cells = " | ".join(str(scores.get(preset, "")) for preset in presets)
+        lines.append(f"| {page} | {cells} |")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

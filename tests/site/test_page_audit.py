@@ -16,12 +16,17 @@
 
 import json
 import re
+import shutil
 import sys
 import time
 from pathlib import Path
 
+import pydata_sphinx_theme
 import pytest
 import yaml
+from bs4 import BeautifulSoup
+from docutils.core import publish_doctree
+from fontTools.ttLib import TTFont
 
 from tests.conftest import open_offline_page
 from tests.site.test_site_browser import PAGES, WIDGET_REPORT, settle
@@ -37,22 +42,28 @@ AXE_ARTIFACTS = ROOT / "test-artifacts" / "axe"
 LIGHTHOUSE_ARTIFACTS = ROOT / "test-artifacts" / "lighthouse"
 VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
 VIEW_IN_HTML = 'type="application/vnd.jupyter.widget-view+json"'  # VIEW in a page's source
+THEME_FONTS = (
+    Path(pydata_sphinx_theme.__file__).parent
+    / "theme/pydata_sphinx_theme/static/vendor/fontawesome/webfonts"
+)
 WIDGET_FILES = ("require.js", "widgets-config.js", "embed-amd.js", "anywidget/index.js")
 
 
 # -- the build-time pieces, without a build ----------------------------------------------------
 
 
+def _doctree(text):
+    return publish_doctree(text, settings_overrides={"report_level": 5})
+
+
 def test_description_is_the_first_real_paragraph_shortened():
     long = " ".join(["word"] * 60)
-    body = f"<p>Short.</p><p>A <em>first</em> paragraph &amp; more: {long}</p><p>later</p>"
-    text = page_speed.description(body)
+    doctree = _doctree(f"Short.\n\nA *first* paragraph & more: {long}\n\nlater\n")
+    text = page_speed.description(doctree)
     assert text.startswith("A first paragraph & more: word")
     assert len(text) <= page_speed.DESCRIPTION_LENGTH and text.endswith("\u2026")
-    assert page_speed.description("<p>too short</p>") is None
-    maths = '<p>The loss <span class="math"><mjx-container><mjx-assistive-mml><math><mi>L</mi>'
-    maths += "</math></mjx-assistive-mml></mjx-container></span> is averaged over every"
-    maths += " sample of the batch.</p>"
+    assert page_speed.description(_doctree("too short")) is None
+    maths = _doctree("The loss :math:`L` is averaged over every sample of the batch.")
     assert page_speed.description(maths) == "The loss is averaged over every sample of the batch."
 
 
@@ -64,44 +75,112 @@ def test_display_math_is_wrapped_as_sphinx_wraps_it():
     )
 
 
-def test_stylesheets_lose_only_rules_no_page_can_use():
+def test_stylesheets_lose_only_rules_no_page_can_use(tmp_path):
     css = (
-        "/* note */ .used{color:red}.gone,.used .gone{margin:0}a:is(.used,.gone){top:0}"
+        ".used{color:red}.gone,.used .gone{margin:0}a:is(.used,.gone){top:0}"
         ".gone:not(.used),p:not(.gone){z:0}"
         "@media (min-width:9px){.gone{x:1}.used>p{x:2}}@font-face{font-family:F;src:url(f)}"
-        '#used[data-x="{.gone}"]{y:1}.fa-bars:before{content:"a"}.fa-gone:before{content:"b"}'
+        '#used[data-x="{.gone}"]{y:1}#used[data-x="1"]{y:2}'
+        '.fa-bars:before{content:"a"}.fa-gone:before{content:"b"}'
+        ".bs-tooltip-top{a:1}.xy-top{b:2}.lm-Widget{c:3}:focus-visible{outline:0}.gone:hover{d:4}"
     )
-    purged = page_speed.purge_stylesheet(css, {"used", "fa-bars"})
-    assert purged == (
-        ".used{color:red}a:is(.used,.gone){top:0}p:not(.gone){z:0}"
-        "@media (min-width:9px){.used>p{x:2}}"
-        '@font-face{font-family:F;src:url(f)}#used[data-x="{.gone}"]{y:1}'
-        '.fa-bars:before{content:"a"}'
-    )
-    # A class a script builds from a prefix ("bs-" + placement) stays.
-    built = page_speed.purge_stylesheet(".bs-tooltip-top{a:1}.xy-top{b:2}", {"bs-"})
-    assert built == ".bs-tooltip-top{a:1}"
-    icons = page_speed.trim_icon_rules(
-        ".fa-a:before,.fa-b:before{content:1}.fa-c:before{content:2}", {"fa-b"}
-    )
-    assert icons == ".fa-a:before,.fa-b:before{content:1}"
-
-
-def test_head_scripts_are_deferred_and_the_widget_state_moves_out(tmp_path):
     page = (
-        '<head><script src="a.js"></script><script src="documentation_options.js"></script>'
-        '<script async="async" src="c.js"></script>'
-        '<script type="application/vnd.jupyter.widget-state+json">{"state": {}}</script>'
-        '</head><body><script src="d.js"></script></body>'
+        '<p class="used" id="used" data-x="1"><a href="#"><i class="fa-bars"></i></a></p>'
+        # A class a script builds from a prefix ("bs-" + placement) stays.
+        '<script>tip.classList.add("bs-" + placement)</script>'
     )
-    page = page_speed.defer_head_scripts(page)
-    assert '<script defer src="a.js">' in page and '<script src="d.js">' in page
-    assert '<script src="documentation_options.js">' in page and 'defer src="c.js"' not in page
-    moved = page_speed.widget_state_apart(page, "book/x", lambda path, _: f"../{path}", tmp_path)
-    assert "widget-state+json" not in moved
-    assert '<meta name="jupyter-widget-state" content="../widget-state/book/x.js" />' in moved
+    # A third-party bundle's own icon list keeps no icon rule; its other words count.
+    bundle = tmp_path / "bundle.js"
+    bundle.write_text('css(".fa-gone:before{}"); node.classList.add("lm-Widget")')
+    purged = page_speed.purge_stylesheet(css, page, bundles=[bundle])
+    assert purged == (
+        ".used{color:red}a:is(.used){top:0}p:not(.gone){z:0}"
+        "@media (min-width:9px){.used>p{x:2}}"
+        '@font-face{font-family:F;src:url(f)}#used[data-x="1"]{y:2}'
+        '.fa-bars:before{content:"a"}.bs-tooltip-top{a:1}.lm-Widget{c:3}:focus-visible{outline:0}'
+    )
+
+
+def test_the_audit_ends_with_a_table_of_scores():
+    summaries = [
+        {"page": "book/intro.html", "preset": preset, "scores": {"performance": score}}
+        for preset, score in (("desktop", 99), ("mobile", 80))
+    ]
+    assert page_audit.score_table(summaries).splitlines() == [
+        "| page | desktop performance | mobile performance |",
+        "| --- | --- | --- |",
+        "| book/intro.html | 99 | 80 |",
+    ]
+
+
+def test_icon_fonts_keep_the_icons_the_stylesheets_draw(tmp_path):
+    fonts = tmp_path / page_speed.ICON_FONTS
+    fonts.mkdir(parents=True)
+    font = fonts / "fa-solid-900.ttf"
+    shutil.copy(THEME_FONTS / font.name, font)
+    css = tmp_path / "theme.css"
+    css.write_text('.fa-bars:before{content:"\\f0c9"}.fa-sun:before{content:"\\f185"}')
+    answer = page_speed.subset_icon_fonts(tmp_path, [css])
+    assert answer["fonts"][0]["after"] < answer["fonts"][0]["before"] / 20
+    cmap = TTFont(font).getBestCmap()
+    assert {0xF0C9, 0xF185} <= set(cmap) and 0xF015 not in cmap  # bars, sun; not the house
+
+
+PAGE = (
+    '<!DOCTYPE html>\n<html lang="en"><head>'
+    '<link rel="preload" as="script" href="_static/scripts/bootstrap.js?digest=1" />'
+    '<script src="a.js"></script><script src="_static/documentation_options.js"></script>'
+    '<script async="async" src="c.js"></script>'
+    '<script defer src="_static/scripts/fontawesome.js?digest=1"></script>'
+    '<script src="_static/searchtools.js"></script><script src="searchindex.js"></script>'
+    '<script type="application/vnd.jupyter.widget-state+json">{"state": {}}</script>'
+    '</head><body><div class="sidebar-primary-items__start sidebar-primary__section">'
+    '<button class="btn search-button-field search-button__button" title="Search"'
+    ' aria-label="Search">Search <kbd>Ctrl</kbd>+<kbd>K</kbd></button></div>'
+    '<article><!--the text--></article><script src="d.js"></script></body></html>'
+)
+
+
+def test_the_page_around_the_text_is_fixed(tmp_path):
+    fixed = page_a11y.fix_page(PAGE, "book/x", lambda path, _: f"../{path}", tmp_path)
+    soup = BeautifulSoup(fixed, "html.parser")
+    scripts = {script["src"]: script for script in soup.find_all("script", src=True)}
+    # The head's scripts wait for the page, but documentation_options.js (read by the inline
+    # lines after it) and async ones; the icon library and the search index are gone.
+    assert scripts["a.js"].has_attr("defer") and not scripts["d.js"].has_attr("defer")
+    assert not scripts["_static/documentation_options.js"].has_attr("defer")
+    assert not scripts["c.js"].has_attr("defer")
+    assert sorted(scripts) == ["_static/documentation_options.js", "a.js", "c.js", "d.js"]
+    assert soup.find("link", rel="preload") is None  # the theme's scripts load at the end
+    # The widget state is a script file of its own, named in the head.
+    assert soup.find("script", type=page_speed.WIDGET_STATE_TYPE) is None
+    assert '<meta name="jupyter-widget-state" content="../widget-state/book/x.js" />' in fixed
     state = (tmp_path / "widget-state" / "book" / "x.js").read_text()
     assert state == 'window.jupyterWidgetState = {"state": {}};\n'
+    # The search button is named by its text; the sidebar's top is a landmark.
+    button = soup.find("button")
+    assert not button.has_attr("aria-label") and button["title"] == "Search"
+    assert page_a11y.SIDEBAR_START_LANDMARK in fixed
+    # The search page keeps its search tools.
+    search = page_a11y.fix_page(PAGE, "search", lambda path, _: path, tmp_path)
+    assert "searchtools.js" in search and "searchindex.js" in search
+
+
+def test_only_the_page_around_the_text_is_parsed(tmp_path):
+    """The chapter's text comes back as it was written, byte for byte."""
+    text = '<p>a &amp; b<br>\n  <mjx-container jax="CHTML"><mjx-c class="mjx-c1D464"></mjx-c>'
+    text += '</mjx-container></p>\n<details class="hide"><summary>x</summary></details>'
+
+    def render(template, context):
+        return PAGE.replace("<!--the text-->", context["body"])
+
+    page = page_a11y.render_page(
+        render,
+        "page.html",
+        {"body": text, "pagename": "book/x", "pathto": lambda path, _: path},
+        tmp_path,
+    )
+    assert f"<article>{text}</article>" in page and "fontawesome" not in page
 
 
 @pytest.fixture(scope="module")
