@@ -145,6 +145,17 @@ def test_the_small_start_learns_far_more_slowly(chapter):
         ("ch17_big_drop", medians[300][0] / medians[1000][0]),
     ):
         assert float(glue[key]) == pytest.approx(value, rel=0.02)
+    # "not slow at first": behind at epoch 10, almost level by epoch 50, and the gap opens
+    # later, the 0.1 run far below while the 0.01 run sits on its plateau at epoch 200
+    assert by_epoch[10][1] > by_epoch[10][0]
+    assert by_epoch[50][1] < 1.5 * by_epoch[50][0]
+    assert by_epoch[200][1] > 10 * by_epoch[200][0]
+    assert by_epoch[100][1] > by_epoch[200][1] > by_epoch[300][1]  # refined, slowly
+    for epoch in (10, 50, 200):
+        assert float(glue[f"ch17_big_loss_{epoch}"]) == pytest.approx(by_epoch[epoch][0], rel=0.01)
+        assert float(glue[f"ch17_small_loss_{epoch}"]) == pytest.approx(
+            by_epoch[epoch][1], rel=0.01
+        )
     run = {int(m[0]): float(m[1]) for m in LINE.findall(output_of(chapter, "out-run"))}
     assert by_epoch[1000][2] == pytest.approx(run[1000], abs=5e-4)  # the same run
 
@@ -161,6 +172,14 @@ def test_the_loss_bursts_last_tens_of_epochs(chapter):
     assert int(glue["ch17_short_bursts"]) == len(bursts) - len(long_bursts) == 1  # "the other"
     assert int(glue["ch17_burst_shortest"]) == min(long_bursts) >= 15  # tens of epochs
     assert int(glue["ch17_burst_longest"]) == max(long_bursts)
+    # "in each long burst the loss shoots up to between {rise_min} and {rise_max} times its lowest
+    # level so far": the ratios of the printed table (rounded values, hence the tolerance)
+    rises = [
+        r[3] / r[4] for r in rows(chapter, "out-bursts") if r[2] >= 10
+    ]  # [first, last, length, peak, lowest before, accuracy]
+    assert float(glue["ch17_rise_min"]) == pytest.approx(min(rises), rel=0.12)
+    assert float(glue["ch17_rise_max"]) == pytest.approx(max(rises), rel=0.12)
+    assert float(glue["ch17_rise_min"]) < 20 < 100 < float(glue["ch17_rise_max"])
     # "the accuracy collapses with every burst"
     for line in output_of(chapter, "out-bursts").splitlines():
         if numbers_in(line)[2] >= 10:

@@ -125,6 +125,7 @@ def test_per_update_larger_batches_lead_over_five_seeds(ch18):
     assert numbers_in(lines[0]) == [5]
     glue = glued(ch18)
     pairs = {10: (None, 300), 20: (None, 300), 100: (300, 30), 200: (300, 30)}
+    means, errors = {}, {}
     for k, (updates, (larger, smaller)) in enumerate(pairs.items()):
         means_line, difference_line = lines[1 + 2 * k], lines[2 + 2 * k]
         values = numbers_in(means_line)
@@ -137,6 +138,21 @@ def test_per_update_larger_batches_lead_over_five_seeds(ch18):
         # the prose: the larger batch leads in every seed, by more than its standard error
         assert lower == 5 and difference < 0 and abs(difference) > error
         assert float(glue[f"ch18_lead_{updates}"]) == pytest.approx(-difference, abs=1e-4)
+        in_errors = float(glue[f"ch18_lead_in_errors_{updates}"])
+        assert in_errors == pytest.approx(-difference / error, rel=0.15)
+        # "the first three are clearly not noise, the last, at about two standard errors"
+        assert in_errors > 4 if updates < 200 else 1.5 < in_errors < 3
+        means[larger, updates], means[smaller, updates] = mean_1, mean_2
+        errors[larger, updates], errors[smaller, updates] = error_1, error_2
+    # "every run, in every seed, is still near the loss it starts from" (ln 3 = 1.099)
+    low, high = float(glue["ch18_seed_loss_min"]), float(glue["ch18_seed_loss_max"])
+    assert 1.0 < low <= min(means.values()) <= max(means.values()) <= high < math.log(3)
+    # per epoch, five seeds: batches of 30 after 2 epochs below the whole set after 20, by far
+    # more than the standard errors
+    full_20, b30_2 = means[None, 20], means[30, 200]
+    assert float(glue["ch18_full_20_mean"]) == pytest.approx(full_20, abs=1e-4)
+    assert float(glue["ch18_b30_2_epochs_mean"]) == pytest.approx(b30_2, abs=1e-4)
+    assert full_20 - b30_2 > 3 * (errors[None, 20] + errors[30, 200])
     rows = [numbers_in(line) for line in lines_of(ch18, "out-mini-batches")]
     assert float(glue["ch18_full_loss_20"]) == pytest.approx(rows[0][-1], abs=5e-4)
     assert float(glue["ch18_b30_loss_20"]) == pytest.approx(rows[2][-1], abs=5e-4)
