@@ -132,7 +132,18 @@ def test_ch11_the_ceiling_depends_on_the_size_through_the_points_at_the_origin(c
         (c - 1 / (3 * n)) / (1 - 1 / n) for c, n in [(small, 25), (ceiling, 100), (large, 1000)]
     ]
     assert max(rest) - min(rest) < 0.006
+    # the cost of the origin is (c - 1/3) / N, c the ceiling away from it (about 0.58 / N), not
+    # 2 / (3N): the 25 and 1000 per class ceilings differ as that predicts, within Monte Carlo
+    # error (each ceiling +- 0.0013, so their difference +- 0.002)
+    apart, predicted = lines[6][2:]
+    np.testing.assert_allclose(apart, large - small, atol=1.5e-3)
+    np.testing.assert_allclose(predicted, (large - 1 / 3) * (1 / 25 - 1 / 1000), atol=1.5e-3)
+    assert abs(apart - predicted) < 0.005
+    assert abs(apart - 2 / 3 * (1 / 25 - 1 / 1000)) > abs(apart - predicted)
     values = glued(ch11)
+    np.testing.assert_allclose(float(values["ch11_ceiling_cost"]), large - 1 / 3, atol=1e-3)
+    prose = "".join(c.source for c in ch11.cells if c.cell_type == "markdown")
+    assert "tfrac{2}{3N}" not in prose and "$(c - \\tfrac13)/N$" in prose
     np.testing.assert_allclose(float(values["ch11_ceiling_small"]), 100 * small, atol=0.06)
     np.testing.assert_allclose(float(values["ch11_ceiling_large"]), 100 * large, atol=0.06)
 
@@ -182,6 +193,25 @@ def test_ch11_exercise_2_solution_counts_the_whole_test_set():
     np.testing.assert_allclose(np.sqrt(1600 / 300), 2.3, atol=0.01)
     np.testing.assert_allclose(np.sqrt(0.8 * 0.2 / 300), 0.023, atol=5e-4)
     np.testing.assert_allclose(np.sqrt(0.8 * 0.2 / 1600), 0.010, atol=5e-4)
+
+
+def test_ch11_exercise_2_accepts_the_ceiling_computed_in_floating_point(capsys):
+    from resources.exercises import check, sealed
+
+    nb = nbformat.read(ROOT / "book" / "11_out_of_sample_data.ipynb", as_version=4)
+    (cell,) = tagged_cells(nb, "check-2")
+    natural = int(np.ceil(0.8 * 0.2 / 0.01**2))
+    assert natural == 1601, "the float quotient is 1600.0000000000002, as the solution says"
+    solution = next(c.source for c in nb.cells if "answer_2 = int(np.ceil(" in c.source)
+    assert "`1600.0000000000002`" in solution
+    verdicts = {}
+    for answer in [1600, 1600.0, natural, np.ceil(0.8 * 0.2 / 0.01**2), 1599, 1602, 1601.5]:
+        exec(cell.source, {"check": check, "sealed": sealed, "answer_2": answer, "np": np})
+        verdicts[answer] = capsys.readouterr().out
+    for answer in [1600, 1600.0, natural, np.ceil(0.8 * 0.2 / 0.01**2)]:
+        assert verdicts[answer] == "Exercise 2: correct!\n", (answer, verdicts[answer])
+    for answer in [1599, 1602, 1601.5]:
+        assert verdicts[answer].startswith("Exercise 2: not quite."), answer
 
 
 # ---------------------------------------------------------------------------
@@ -393,6 +423,7 @@ def test_ch12_early_stopping_against_the_fixed_run_point_by_point(ch12):
             n_fixed,
             fixed_wrong_loss,
         ),
+        (n_both, both_restored, both_fixed, both_difference, both_error),
     ) = rows(output_of(ch12, "out-early-paired"))
     np.testing.assert_allclose(loss_diff, restored[0] - fixed[0], atol=1.5e-3)
     np.testing.assert_allclose(acc_diff, restored[1] - fixed[1], atol=1.5e-3)
@@ -413,6 +444,25 @@ def test_ch12_early_stopping_against_the_fixed_run_point_by_point(ch12):
     )
     assert int(values["ch12_restored_wrong"]) == n_restored
     assert int(values["ch12_fixed_wrong"]) == n_fixed
+    # the fair comparison of the mistakes: on the points both networks get wrong, paired
+    assert 0 < n_both <= min(n_restored, n_fixed)
+    np.testing.assert_allclose(both_difference, both_restored - both_fixed, atol=1.5e-3)
+    # the prose: the restored network is surer of the shared mistakes, at about two SE
+    assert both_difference > 0 and 1.5 < both_difference / both_error < 2.6
+    assert int(values["ch12_both_wrong"]) == n_both
+    for key, value in [
+        ("restored", both_restored),
+        ("fixed", both_fixed),
+        ("difference", both_difference),
+        ("error", both_error),
+    ]:
+        np.testing.assert_allclose(float(values[f"ch12_both_wrong_{key}"]), value, atol=6e-4)
+    np.testing.assert_allclose(
+        float(values["ch12_both_wrong_ratio"]), both_difference / both_error, rtol=0.15
+    )
+    prose = "".join(c.source for c in ch12.cells if c.cell_type == "markdown")
+    assert "ch12_restored_wrong_loss" not in prose, "means over different mistakes are not quoted"
+    assert "At about two standard errors that is some evidence, not proof" in prose
 
 
 def test_ch12_kfold_means_follow_from_the_fold_scores(ch12):
@@ -472,6 +522,14 @@ def test_ch13_more_data_raises_test_accuracy_and_closes_the_gap(ch13):
     np.testing.assert_allclose(float(values["ch13_ceiling"]), ceiling, atol=6e-4)
     np.testing.assert_allclose(float(values["ch13_train_small"]), smallest[1], atol=6e-4)
     np.testing.assert_allclose(float(values["ch13_train_large"]), largest[1], atol=6e-4)
+    # the prose: below the ceiling at every size from 50 per class on, not in order of size
+    first_below = int(values["ch13_first_below"])
+    assert first_below == 50
+    assert all(row[1] < ceiling for row in table if row[0] >= first_below)
+    highest = max(row[1] for row in table if row[0] >= first_below)
+    np.testing.assert_allclose(float(values["ch13_highest_below"]), highest, atol=6e-4)
+    below = [row[1] for row in table if row[0] >= first_below]
+    assert below != sorted(below, reverse=True), "not in order of size"
 
 
 def test_ch13_the_epochs_control_shows_the_large_sets_undertrained(ch13):
@@ -505,8 +563,17 @@ def test_ch13_the_epochs_control_shows_the_large_sets_undertrained(ch13):
     np.testing.assert_allclose(
         float(values["ch13_control_ratio"]), mean_rise / rise_error, rtol=0.15
     )
+    # the prose: the extra steps raise the training accuracy only a little, and it stays
+    # below the ceiling, so the step budget is a small part of the underfitting
+    ceiling = rows(output_of(ch13, "out-sizes"))[0][0]
+    train_rises = sorted(runs[500, r][2000][0] - runs[500, r][1000][0] for r in (0, 1))
+    np.testing.assert_allclose(float(values["ch13_train_rise_low"]), train_rises[0], atol=2e-3)
+    np.testing.assert_allclose(float(values["ch13_train_rise_high"]), train_rises[1], atol=2e-3)
+    assert 0 < train_rises[0] <= train_rises[1] < 0.03
+    assert all(runs[500, r][2000][0] < ceiling - 0.02 for r in (0, 1))
     # the prose names what the control varied: the steps, not the width
     prose = "".join(c.source for c in ch13.cells if c.cell_type == "markdown")
+    assert "plain\ncause" not in prose and "runs do not show one plain cause" in prose
     assert "not by the size of the network" not in prose
     assert "varied the\nnumber of steps and nothing else" in prose
 
