@@ -509,12 +509,12 @@ def test_lighthouse_meets_the_goals(lighthouse_results):
 
 
 # The heaviest explorer pages miss the performance goals (90 desktop, 70 mobile). Measured with
-# the machine to the audit (December 2026, two single runs each, after the stylesheets went
-# through PurgeCSS): chapter 9 desktop 86-88, mobile 35-38; chapter 16 desktop 92-93, mobile
-# 38-40 (the intro: 99 and 92). What is left is total blocking time: the theme's script that
-# gives every scrolling code block a tab stop reads each block's width, which lays out the
+# the machine to the audit (December 2026, three single runs each, after the stylesheets went
+# through PurgeCSS): chapter 9 desktop 80-88, mobile 35-38; chapter 16 desktop 88-93, mobile
+# 35-40 (the intro: 99-100 and 80-92). What is left is total blocking time: the theme's script
+# that gives every scrolling code block a tab stop reads each block's width, which lays out the
 # whole page, 1.4-1.9 s on the throttled phone. The floors keep a page from falling further.
-PERFORMANCE_FLOOR = {"desktop": 75, "mobile": 25}
+PERFORMANCE_FLOOR = {"desktop": 70, "mobile": 25}
 
 
 def test_lighthouse_performance_stays_above_its_floor(lighthouse_results):
@@ -526,7 +526,7 @@ def test_lighthouse_performance_stays_above_its_floor(lighthouse_results):
     assert not low, low
 
 
-@pytest.mark.xfail(reason="the heaviest pages: desktop 86-93, mobile 35-40 (see above)")
+@pytest.mark.xfail(reason="the heaviest pages: desktop 80-93, mobile 35-40 (see above)")
 def test_lighthouse_performance_reaches_the_goals_on_the_heaviest_pages(lighthouse_results):
     misses = _misses(lighthouse_results, _heavy_page_performance)
     assert not misses, json.dumps(misses, indent=2) + "\nsee test-artifacts/lighthouse/"
