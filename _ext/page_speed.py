@@ -216,6 +216,22 @@ NOT_LOADED = ("fontawesome.js",)
 BUNDLES = "vendor"
 
 
+def _run_node_script(script, request, node):
+    """Run one of ``scripts/*.js`` with ``request`` as JSON on stdin; return its JSON answer."""
+    result = subprocess.run(
+        [node, str(script)],
+        cwd=ROOT,
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
+    if result.returncode:
+        raise RuntimeError(f"{script.name} failed (is `npm ci` done?):\n{result.stderr}")
+    return json.loads(result.stdout)
+
+
 def purgecss(stylesheets, content=(), raw=(), bundles=()):
     """PurgeCSS (``scripts/purge_css.js``) on ``stylesheets``, a dict of name to CSS text.
 
@@ -233,18 +249,8 @@ def purgecss(stylesheets, content=(), raw=(), bundles=()):
         "raw": [{"raw": text, "extension": "html"} for text in raw],
         "bundles": [str(path) for path in bundles],
     }
-    result = subprocess.run(
-        [node, str(PURGE_CSS)],
-        cwd=ROOT,
-        input=json.dumps(request),
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        check=False,
-    )
-    if result.returncode:
-        raise RuntimeError(f"{PURGE_CSS.name} failed (is `npm ci` done?):\n{result.stderr}")
-    answer = json.loads(result.stdout)["css"]
+    answer = _run_node_script(PURGE_CSS, request, node)
+    answer = answer["css"]
     return {sheet["name"]: (sheet["css"], sheet["rejected"]) for sheet in answer}
 
 
@@ -286,18 +292,7 @@ def subset_icon_fonts(out, stylesheets):
     if not fonts:
         return None
     request = {"css": [str(path) for path in stylesheets], "fonts": [str(path) for path in fonts]}
-    result = subprocess.run(
-        [shutil.which("node") or "node", str(SUBSET_ICONS)],
-        cwd=ROOT,
-        input=json.dumps(request),
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        check=False,
-    )
-    if result.returncode:
-        raise RuntimeError(f"{SUBSET_ICONS.name} failed (is `npm ci` done?):\n{result.stderr}")
-    return json.loads(result.stdout)
+    return _run_node_script(SUBSET_ICONS, request, shutil.which("node") or "node")
 
 
 def finished(app, exception):
