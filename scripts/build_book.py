@@ -4,8 +4,9 @@
    executor (one process per core), into ``_build/.jupyter_cache``. jupyter-cache recognises a
    notebook by its own code only, so the cache also carries a fingerprint of what the notebooks
    import and read (``resources/``, the non-notebook files of ``book/``, ``_toc.yml``): when
-   that changes, the cache is emptied and every chapter runs again. A failing cell fails the
-   build here, with its traceback.
+   that changes, the cache is emptied and every chapter runs again (and Sphinx's saved
+   doctrees go too, so that every page is read again from the new outputs). A failing cell
+   fails the build here, with its traceback.
 2. Jupyter Book then builds the HTML (``--warningiserror --keep-going``), taking the outputs
    from that cache (``execute_notebooks: cache`` in ``_config.yml``); the executed notebooks
    are written to ``_build/jupyter_execute``, where the tests read them.
@@ -104,6 +105,9 @@ def fresh_cache(source, cache_path):
     if cache_path.exists() and (not stamp.exists() or stamp.read_text() != key):
         print(f"build: {', '.join(INPUTS)} changed since the cache was filled: emptying it")
         shutil.rmtree(cache_path)
+        # Sphinx re-reads a page only when its own source changed; its saved doctrees still
+        # hold the old outputs, so they go too and every page is read from the new cache.
+        shutil.rmtree(source / "_build" / ".doctrees", ignore_errors=True)
     cache_path.mkdir(parents=True, exist_ok=True)
     cache = get_cache(cache_path)
     stamp.write_text(key)
@@ -114,7 +118,6 @@ def execute(source, cache_path):
     """Execute every notebook not yet cached, in parallel; return the failures' tracebacks."""
     for name in ONE_BLAS_THREAD:
         os.environ.setdefault(name, "1")
-    os.environ.setdefault("MPLBACKEND", "Agg")
     cache = fresh_cache(source, cache_path)
     for path in notebooks(source):
         cache.add_nb_to_project(str(path))

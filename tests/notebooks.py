@@ -77,6 +77,8 @@ def output_of(nb, tag):
     for output in cells[0].get("outputs", []):
         if output.get("output_type") == "stream":
             pieces.append(output["text"])
+        elif any(kind.startswith("image/") for kind in output.get("data", {})):
+            continue  # a figure's text/plain is only "<Figure size ...>"
         elif "data" in output and "text/plain" in output["data"]:
             pieces.append(output["data"]["text/plain"])
     return "".join(pieces)

@@ -220,6 +220,44 @@ def test_site_serves_its_own_scripts(built_book):
     assert versions["@jupyter-widgets/html-manager"].startswith("1.0.")
 
 
+def _figures(cell):
+    return [o for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
+
+
+@pytest.mark.parametrize(
+    "chapter", [p for p in PAGES if p.startswith("book/") and p != "book/intro.html"]
+)
+def test_every_figure_reaches_its_page_with_alt_text(built_book, chapter):
+    """A cell that calls ``plt.show()`` drew a figure in the build, and the page shows it.
+
+    The kernels must draw with the notebook backend: with ``MPLBACKEND=Agg`` the show draws
+    nothing, every test of the printed numbers still passes, and the book loses its plots.
+    Each figure's alt text comes from its cell's ``mystnb.image.alt`` metadata.
+    """
+    from bs4 import BeautifulSoup
+
+    from tests.notebooks import load_executed
+
+    nb = load_executed(built_book, Path(chapter).stem)
+    alts = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        figures = _figures(cell)
+        if "plt.show()" in cell.source:
+            assert figures, f"{chapter}: cell {index} calls plt.show() but drew no figure"
+        alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
+        if figures:
+            assert len(alt) > 20 and "_images" not in alt, f"{chapter}: cell {index} lacks alt text"
+        alts += [alt] * len(figures)
+    html = built_book / "_build" / "html"
+    page = BeautifulSoup((html / chapter).read_text(), "html.parser")
+    images = page.select("main .cell_output img")
+    assert [image["alt"] for image in images] == alts
+    for image in images:
+        assert (html / chapter).parent.joinpath(image["src"]).resolve().is_file(), image["src"]
+
+
 REFRESH = re.compile(r'http-equiv="Refresh" content="\d+; url=([^"]+)"', re.IGNORECASE)
 
 
