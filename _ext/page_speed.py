@@ -21,7 +21,9 @@ as it did), and the theme's ``fontawesome.js`` (1.5 MB) to draw a dozen icons. T
   of the page into a script file that ``scripts/widgets-loader.js`` loads with the widget
   manager, so that the text paints first (these changes to the page, made with BeautifulSoup,
   run in ``_ext/page_a11y.py``'s pass over each page);
-* lays out a chapter's sections only when a reader nears them (``_static/page-speed.css``);
+* lays out a chapter's sections only when a reader nears them (``_static/page-speed.css``),
+  and fetches a figure only when a reader nears it (docutils' ``image_loading`` setting writes
+  ``loading="lazy"`` on every ``<img>``), so the figures do not compete with the stylesheets;
 * gives every page a ``<meta name="description">`` (search engines show it): the page's first
   paragraph, shortened.
 
@@ -420,7 +422,13 @@ def drop_icon_library(soup):
     return bool(found)
 
 
+def lazy_images(app):
+    """Every ``<img>`` the HTML writer writes carries ``loading="lazy"`` (a docutils setting)."""
+    app.env.settings["image_loading"] = "lazy"
+
+
 def setup(app):
+    app.connect("builder-inited", lazy_images)
     app.add_html_math_renderer("prerendered", (visit_math, None), (visit_displaymath, None))
     app.connect("html-page-context", page_head, priority=850)
     app.connect("build-finished", finished)

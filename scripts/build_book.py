@@ -30,6 +30,7 @@ import sys
 import time
 from pathlib import Path
 
+import pathspec
 import yaml
 from jupyter_cache.executors.basic import ExecutionWorkerLocalMProc, JupyterExecutorLocalMproc
 from jupyter_cache.executors.utils import single_nb_execution
@@ -78,20 +79,29 @@ def notebooks(source):
     return [source / f"{name}.ipynb" for name in files if (source / f"{name}.ipynb").exists()]
 
 
+def _ignored(source):
+    """A test for the paths ``.gitignore`` names: caches, and the files the chapters write."""
+    gitignore = source / ".gitignore"
+    lines = gitignore.read_text().splitlines() if gitignore.exists() else []
+    spec = pathspec.GitIgnoreSpec.from_lines(lines + ["__pycache__/", ".ipynb_checkpoints/"])
+    return spec.match_file
+
+
 def fingerprint(source):
-    """SHA-256 over every file the notebooks import or read (not the notebooks themselves)."""
+    """SHA-256 over every file the notebooks import or read (not the notebooks themselves).
+
+    Files that git ignores are left out: chapter 21 saves a model file in ``book/`` each time
+    it runs, and a fingerprint that counted it would change with every build.
+    """
+    ignored = _ignored(source)
     digest = hashlib.sha256()
     for name in INPUTS:
         given = source / name
         for path in sorted(given.rglob("*")) if given.is_dir() else [given]:
-            if (
-                not path.is_file()
-                or path.suffix in {".ipynb", ".pyc"}
-                or "__pycache__" in path.parts
-                or ".ipynb_checkpoints" in path.parts
-            ):
+            relative = str(path.relative_to(source))
+            if not path.is_file() or path.suffix in {".ipynb", ".pyc"} or ignored(relative):
                 continue
-            digest.update(str(path.relative_to(source)).encode() + b"\0")
+            digest.update(relative.encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
 

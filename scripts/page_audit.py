@@ -6,8 +6,10 @@ Used by ``tests/site/test_page_audit.py`` and by hand, to measure what a change 
     python scripts/page_audit.py _build/html --pages book/intro.html book/09_backpropagation.html
     python scripts/page_audit.py _build/html --axe              # axe-core on every page
 
-The site is served by a plain static server on 127.0.0.1 (no compression, like Python's
-``http.server``). Lighthouse (pinned in ``package-lock.json``, run from ``node_modules``) drives
+Lighthouse reads the site as a host serves it: compressed, by ``serve`` (Vercel's static
+server, pinned in ``package-lock.json``; GitHub Pages and Read the Docs compress pages too) on
+127.0.0.1; axe-core reads it from Python's plain ``http.server``. Lighthouse (pinned in
+``package-lock.json``, run from ``node_modules``) drives
 Chromium (``$CHROMIUM`` or ``/usr/bin/chromium``); with ``--desktop-only`` or ``--mobile-only``
 one preset runs, else both. Reports land in ``test-artifacts/lighthouse/`` (JSON and HTML) with
 a ``summary.json`` of the figures.
@@ -19,13 +21,17 @@ import functools
 import http.server
 import json
 import os
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
+SERVE = ROOT / "node_modules" / ".bin" / "serve"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 REPORTS = ROOT / "test-artifacts" / "lighthouse"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -55,6 +61,42 @@ def served(folder):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def served_compressed(folder, wait=30):
+    """Serve ``folder`` compressed (gzip), as a host would, while the block runs; yield its URL.
+
+    ``cleanUrls`` is off so that ``page.html`` is served as itself, not redirected to ``page``.
+    """
+    if not SERVE.exists():
+        raise FileNotFoundError(f"{SERVE} is missing: run `npm ci` (make assets)")
+    port = _free_port()
+    with tempfile.TemporaryDirectory() as config_folder:
+        config = Path(config_folder) / "serve.json"
+        config.write_text(json.dumps({"cleanUrls": False}))
+        command = [str(SERVE), str(folder), "--listen", f"tcp://127.0.0.1:{port}"]
+        command += ["--config", str(config), "--no-clipboard", "--no-request-logging"]
+        command += ["--no-port-switching"]
+        server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + wait
+            while True:
+                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port)):
+                    break
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"serve did not start: {server.stderr.read().decode()}")
+                time.sleep(0.1)
+            yield f"http://127.0.0.1:{port}/"
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
 
 
 def lighthouse(url, preset, output, timeout=240):
@@ -184,7 +226,7 @@ def main(argv=None):
     pages = args.pages or chapter_pages(args.html)
     presets = ["desktop"] * (not args.mobile_only) + ["mobile"] * (not args.desktop_only)
     out = REPORTS / args.label
-    with served(args.html) as url:
+    with (served if args.axe else served_compressed)(args.html) as url:
         if args.axe:
             from playwright.sync_api import sync_playwright
 

@@ -62,6 +62,15 @@ def test_a_change_under_resources_re_executes_the_notebook(tmp_path):
     printed, log = _execute_only(tmp_path)  # nothing changed: the cached run serves
     assert printed == "1\n" and "executed 0 notebook" in log
 
+    # files git ignores (a model a chapter saved, a linter's cache) are not inputs
+    (tmp_path / ".gitignore").write_text("book/*.npz\n.ruff_cache/\n")
+    _, log = _execute_only(tmp_path)  # a new .gitignore is itself no input of the notebooks
+    (tmp_path / "book" / "model.npz").write_bytes(b"saved by a chapter")
+    (tmp_path / "book" / ".ruff_cache").mkdir()
+    (tmp_path / "book" / ".ruff_cache" / "entry").write_text("cache")
+    printed, log = _execute_only(tmp_path)
+    assert printed == "1\n" and "executed 0 notebook" in log, log
+
     (tmp_path / "resources" / "value.py").write_text("VALUE = 2\n")
     printed, log = _execute_only(tmp_path)
     assert "changed since the cache was filled" in log

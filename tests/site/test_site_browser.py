@@ -256,6 +256,7 @@ def test_every_figure_reaches_its_page_with_alt_text(built_book, chapter):
     assert [image["alt"] for image in images] == alts
     for image in images:
         assert (html / chapter).parent.joinpath(image["src"]).resolve().is_file(), image["src"]
+        assert image.get("loading") == "lazy", image  # fetched only as a reader nears it
 
 
 REFRESH = re.compile(r'http-equiv="Refresh" content="\d+; url=([^"]+)"', re.IGNORECASE)
