@@ -162,9 +162,9 @@ class ReLU:
 
     def backward(self, dvalues):
         dvalues = as_gradient(dvalues, self.output, "ReLU")
-        # The slope is 1 where the input was positive and 0 elsewhere (0 at exactly 0, too).
-        self.dinputs = dvalues.copy()
-        self.dinputs[self.inputs <= 0] = 0
+        # The slope is 1 where the input was positive and 0 elsewhere (0 at exactly 0, too):
+        # dvalues, with zeros where the input was not positive.
+        self.dinputs = np.where(self.inputs <= 0, 0, dvalues)
 
 
 class Dropout:
