@@ -6,9 +6,9 @@
 Each notebook runs by itself (one after another, never two at once) in a new kernel started
 as the build starts its kernels (``scripts/build_book.py``: one BLAS thread, encrypted kernel
 sockets), from ``book/`` as its working folder. The time is the wall time of the execution
-alone, from the kernel's start to its last cell, as a reader's *Run All* would take. A
-chapter's budget is 20 s on an idle 2-core machine; the table marks the ones over it. Wall
-time counts whatever else the machine is doing: note the load (``uptime``) beside the table.
+alone, from the kernel's start to its last cell, figures drawn, as a reader's *Run All* would
+take. A chapter's budget is 20 s on an idle 2-core machine; the table marks the ones over it.
+Wall time counts whatever else the machine is doing: note the load (``uptime``) beside the table.
 """
 
 import argparse
@@ -45,7 +45,6 @@ def main(argv=None):
     args = parser.parse_args(argv)
     for name in ONE_BLAS_THREAD:
         os.environ.setdefault(name, "1")
-    os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ["PYTHONPATH"] = os.pathsep.join(
         p for p in [str(ROOT), os.environ.get("PYTHONPATH", "")] if p
     )
