@@ -41,7 +41,6 @@ from pathlib import Path
 
 from docutils import nodes
 from pygments.formatters import HtmlFormatter
-from sphinx.highlighting import PygmentsBridge
 from sphinx.locale import _
 from sphinx.util import logging
 from sphinx.util.math import get_node_equation_number
@@ -459,14 +458,16 @@ def theme_tab_stops_for_tables_only(out):
     return True
 
 
-def lazy_images(app):
-    """Every ``<img>`` the HTML writer writes carries ``loading="lazy"`` (a docutils setting)."""
+def lazy_images_and_focusable_code(app):
+    """Every ``<img>`` the HTML writer writes carries ``loading="lazy"`` (a docutils setting),
+    and this build's highlighter writes code with ``FocusableCodeFormatter``."""
     app.env.settings["image_loading"] = "lazy"
+    if app.builder.format == "html":
+        app.builder.highlighter.formatter = FocusableCodeFormatter
 
 
 def setup(app):
-    app.connect("builder-inited", lazy_images)
-    PygmentsBridge.html_formatter = FocusableCodeFormatter
+    app.connect("builder-inited", lazy_images_and_focusable_code)
     app.add_html_math_renderer("prerendered", (visit_math, None), (visit_displaymath, None))
     app.connect("html-page-context", page_head, priority=850)
     app.connect("build-finished", finished)
