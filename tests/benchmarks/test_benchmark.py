@@ -66,15 +66,17 @@ def test_both_learn(bench):
 def test_engine_is_not_slower_than_the_baseline(bench, built_book):
     # Asks for the book's build only to wait for it: under pytest-xdist another worker executes
     # the notebooks, and timing against that load made the comparison flake.
-    # Best of three short runs each, interleaved, compared by CPU time (less disturbed by other
-    # work on the machine than wall time). The plan asks for the plain engine within 10% of the
-    # NNFS-style classes; asserting "not slower by more than 25%" keeps a busy machine from
-    # making this flake while still catching a real regression.
+    # Best of nine short runs each, interleaved, compared by CPU time (less disturbed by other
+    # work on the machine than wall time). With three runs of 400 epochs, one CI run measured
+    # the engine 1.5 times the baseline while the other worker's browser tests ran; many short
+    # interleaved runs give both columns the same quiet moments. The plan asks for the plain
+    # engine within 10% of the NNFS-style classes; asserting "not slower by more than 25%"
+    # keeps a busy machine from making this flake while still catching a real regression.
     columns = {
-        "engine": lambda: bench.train_engine(epochs=400),
-        "baseline": lambda: bench.train_numpy(bench.BASELINE, epochs=400),
+        "engine": lambda: bench.train_engine(epochs=150),
+        "baseline": lambda: bench.train_numpy(bench.BASELINE, epochs=150),
     }
-    best = bench.best_of(3, columns)
+    best = bench.best_of(9, columns)
     engine, baseline = best["engine"][2], best["baseline"][2]
     assert engine < 1.25 * baseline, f"engine {engine:.3f} s, baseline {baseline:.3f} s of CPU"
 
