@@ -4,7 +4,7 @@ Published facts (book plan, "Facts for chapters 14-22"): the run on ``spiral_dat
 with Dropout(0.1) after the ReLU starts ``epoch: 0, acc: 0.324, loss: 1.099 (data_loss: 1.099,
 reg_loss: 0.000), lr: 0.05`` (its accuracy depends on the first dropout mask) and prints the
 learning rates 0.04975371909050202 at epoch 100 and 0.03333444448148271 at epoch 10000. The
-chapter trains 1001 of the book's 10001 epochs (the rate at epoch 10000 comes from the schedule
+chapter trains 501 of the book's 10001 epochs (the rate at epoch 10000 comes from the schedule
 alone), next to its control (the same network without dropout) and a sweep of the rate; their
 accuracies are checked with thresholds and inequalities (long float32 runs differ between CPUs),
 and every claim the prose makes about them is checked here.
@@ -29,10 +29,11 @@ LINE = re.compile(
 )
 
 
-# After 1001 epochs the engine measured 0.657 (dropout on), 0.726 (training data, dropout off)
-# and 0.717 (3000 validation points); without dropout 0.883 and 0.869.
-TRAIN_LOW, TRAIN_HIGH = 0.60, 0.72
-VAL_LOW, VAL_HIGH = 0.66, 0.78
+# After 501 epochs the engine measured 0.647 (dropout on), 0.700 (training data, dropout off)
+# and 0.683 (3000 validation points); without dropout 0.847 and 0.840.
+TRAIN_LOW, TRAIN_HIGH = 0.58, 0.71
+VAL_LOW, VAL_HIGH = 0.62, 0.75
+EPOCHS = 501
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +54,7 @@ def test_the_run_starts_at_the_published_line(chapter):
 
 def test_the_run_reports_every_100_epochs_with_its_schedule(chapter):
     lines = run_lines(chapter)
-    assert [int(line[0]) for line in lines] == list(range(0, 1_001, 100))
+    assert [int(line[0]) for line in lines] == list(range(0, EPOCHS, 100))
     for epoch, accuracy, loss, data_loss, reg_loss, lr in lines:
         assert 0 <= accuracy <= 1 and reg_loss >= 0
         assert loss == pytest.approx(data_loss + reg_loss, abs=1.5e-3)
@@ -76,11 +77,11 @@ def validation_numbers(nb):
 
 def test_final_accuracies(chapter):
     *_, (epoch, accuracy, loss, *_rest) = run_lines(chapter)
-    assert epoch == 1_000
-    assert TRAIN_LOW <= accuracy <= TRAIN_HIGH  # with dropout on; measured here: 0.657
+    assert epoch == EPOCHS - 1
+    assert TRAIN_LOW <= accuracy <= TRAIN_HIGH  # with dropout on; measured here: 0.647
     train_acc, train_loss, val_acc, val_loss, se = validation_numbers(chapter)
-    assert train_acc > accuracy - 0.01, "the full network does better than the thinned ones"
-    assert VAL_LOW <= val_acc <= VAL_HIGH  # measured here: 0.717
+    assert train_acc > accuracy, "the printed accuracy understates the full network's"
+    assert VAL_LOW <= val_acc <= VAL_HIGH  # measured here: 0.683
     assert abs(train_acc - val_acc) < 0.03, "training and validation accuracy are close"
     assert se == pytest.approx(np.sqrt(val_acc * (1 - val_acc) / 3000), abs=6e-4)
     assert se < 0.01, "below 0.01, as the text says"
@@ -115,19 +116,25 @@ def test_the_control_without_dropout_is_better(chapter):
 def test_the_sweep_chooses_no_dropout(chapter):
     text = output_of(chapter, "out-sweep")
     rows = [numbers_in(line) for line in text.splitlines()[1:-1]]
-    assert [row[0] for row in rows] == [0.0, 0.1, 0.2, 0.3, 0.5]
+    assert [row[0] for row in rows] == [0.0, 0.1, 0.5]
     validation = [row[2] for row in rows]
     for _rate, _train_acc, val_acc, se in rows:
         assert se == pytest.approx(np.sqrt(val_acc * (1 - val_acc) / 3000), abs=6e-4)
     assert text.splitlines()[-1] == "best on validation data: rate 0.0"
-    assert validation[0] - validation[1] > 3 * rows[1][3], "no dropout wins beyond noise"
-    assert all(np.diff(validation) < 0), "every larger rate is worse"
-    assert validation[1] - validation[2] < 3 * rows[1][3], "0.1 and 0.2: under three SEs"
+    gap_se = np.hypot(rows[0][3], rows[1][3])
+    assert validation[0] - validation[1] > 5 * gap_se, "rate 0 far ahead, beyond noise"
+    assert all(np.diff(validation) < 0), "the larger the rate, the fewer points right"
     assert rows[0][1] - rows[0][2] > 0.03, "on 300 points the network without dropout overfits"
+    # measured here: 0.883 / 0.790, 0.720 / 0.685 and 0.523 / 0.494 (train / validation)
+    assert 0.72 <= validation[0] <= 0.86 and 0.80 <= rows[0][1] <= 0.95
+    assert all(0.40 <= train <= 0.80 for _rate, train, _val, _se in rows[1:])
     glued_values = glued(chapter)
     assert float(glued_values["ch15_best_rate"]) == 0.0
     assert float(glued_values["ch15_runner_up"]) == 0.1
+    assert float(glued_values["ch15_best_val"]) == pytest.approx(validation[0], abs=5e-4)
+    assert float(glued_values["ch15_runner_up_val"]) == pytest.approx(validation[1], abs=5e-4)
     assert float(glued_values["ch15_sweep_train_0"]) == pytest.approx(rows[0][1], abs=5e-4)
+    assert float(glued_values["ch15_sweep_val_0"]) == pytest.approx(validation[0], abs=5e-4)
 
 
 def test_inference_is_the_mean_of_all_sub_networks(chapter):
@@ -211,9 +218,17 @@ def test_the_run_parameters_sit_in_one_cell(chapter):
         "SAMPLES, CLASSES = 1000, 3",
         "DROPOUT_RATE = 0.1",
         "0.05, 5e-5",
-        "EPOCHS = 1_001",
+        f"EPOCHS = {EPOCHS}",
     ):
         assert text in cell.source
+
+
+def test_the_prose_names_the_run_length_it_trains(chapter):
+    prose = " ".join(c.source for c in chapter.cells if c.cell_type == "markdown")
+    assert f"We train for {EPOCHS}:" in prose
+    lengths = {int(n) for n in re.findall(r"\b(\d+)\s+epochs", prose)}
+    assert lengths == {EPOCHS, 10001}, "every run length the prose names is the run's or the book's"
+    assert "twenty times longer" in prose and round(10001 / EPOCHS) == 20
 
 
 def test_nnfs_init_is_called_once(chapter):
@@ -265,9 +280,11 @@ def test_the_first_accuracy_depends_on_the_mask(chapter):
     assert without == 0.323, "the same start without dropout: the plan's 0.324 is the mask's"
 
 
-def test_the_control_has_a_spike_of_its_own(chapter):
-    rise, epoch = numbers_in(output_of(chapter, "out-curves").split("rise of the loss")[1])
-    assert rise > 0.05 and 0 < epoch < 1001, "the control's loss jumps too: Adam's overshoot"
+def test_the_control_s_loss_falls_smoothly(chapter):
+    text = output_of(chapter, "out-curves").split("to the next:")[1]
+    run_rise, control_rise = numbers_in(text.replace("0.1:", ""))
+    assert run_rise > 3 * control_rise, "the dropout run's loss jumps, the control's does not"
+    assert 0 <= control_rise < 0.03
     glued_values = glued(chapter)
-    assert float(glued_values["ch15_control_rise"]) == pytest.approx(rise, abs=5e-4)
-    assert int(glued_values["ch15_control_rise_epoch"]) == epoch
+    assert float(glued_values["ch15_run_rise"]) == pytest.approx(run_rise, abs=5e-4)
+    assert float(glued_values["ch15_control_rise"]) == pytest.approx(control_rise, abs=5e-4)
