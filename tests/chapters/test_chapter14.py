@@ -7,7 +7,9 @@ epoch 10000; it ends near train accuracy 0.95 and validation accuracy 0.84 (thre
 float32 runs differ between CPUs). The hand-computed penalties are recomputed here from the
 chapter's own weights; the claims of the comparisons (the control without a penalty, L1 and L2
 at the strengths validation data favour, measured on a test set, AdamW against L2) are checked
-as inequalities against standard errors.
+as inequalities against standard errors. The short control and AdamW train for 1001 epochs and
+meet the L2 run's layers saved after as many updates; the 10001-epoch control is the explorer's
+stored run without a penalty.
 """
 
 import contextlib
@@ -110,6 +112,42 @@ def test_engine_agrees_with_the_hand_built_penalty(chapter):
     assert text.count("True") == 2 and "False" not in text
 
 
+def short_rows(nb, tag):
+    lines = output_of(nb, tag).splitlines()
+    assert numbers_in(lines[0]) == [1001], "after 1001 updates"
+    return {line[:20].strip(): numbers_in(line[20:]) for line in lines[1:]}
+
+
+def comparison_rows(nb):
+    # train acc, val acc, gap, val loss, max |w|, share near 0 (%)
+    lines = output_of(nb, "out-comparison").splitlines()[1:]
+    return {line[:20].strip(): numbers_in(line[20:]) for line in lines}
+
+
+def test_the_short_control_against_the_saved_l2_layers(chapter):
+    rows = short_rows(chapter, "out-short-control")  # train, val, gap, val loss, max |w|
+    assert list(rows) == ["no penalty", "L2 (the run above)"]
+    none, l2 = rows["no penalty"], rows["L2 (the run above)"]
+    for train_acc, val_acc, gap, *_ in rows.values():
+        assert gap == pytest.approx(train_acc - val_acc, abs=1.5e-3)
+    # the saved layers are the run's, one update after its printed line at epoch 1000
+    epoch, accuracy, *_ = run_lines(chapter)[1]
+    assert epoch == 1000 and abs(l2[0] - accuracy) <= 0.02
+    assert none[4] > 3 * l2[4], "the penalty has already held the weights down"
+    ses = [np.sqrt(v * (1 - v) / 300) for v in (none[1], l2[1])]
+    assert all(0.015 < se < 0.025 for se in ses), "standard errors of about 0.02"
+    assert abs(none[2] - l2[2]) < 0.5 * min(ses), "gaps about the same: noise"
+    assert abs(none[3] - l2[3]) < 0.1 and 0.3 < l2[3] < 0.8, "and so are the validation losses"
+    assert none[0] >= l2[0], "the control fits its training points at least as well"
+    long = comparison_rows(chapter)
+    long_difference = long["no penalty"][2] - long["L2 (the run above)"][2]
+    assert long_difference > max(0.03, 3 * abs(none[2] - l2[2])), "overfitting takes longer"
+    glued_values = glued(chapter)
+    for key, row in (("none", none), ("l2", l2)):
+        assert float(glued_values[f"ch14_short_{key}_gap"]) == pytest.approx(row[2], abs=5e-4)
+        assert float(glued_values[f"ch14_short_{key}_max_w"]) == pytest.approx(row[4], abs=5e-3)
+
+
 def test_the_comparison_supports_the_text(chapter):
     rows = {}
     for line in output_of(chapter, "out-comparison").splitlines()[1:]:
@@ -209,7 +247,7 @@ def test_sparsity_on_a_log_scale(chapter):
     none, l1, l2 = rows["no penalty"], rows["L1"], rows["L2 (the run above)"]
     assert l1[0] > 3 * max(none[0], l2[0]) and l1[1] > 3 * max(none[1], l2[1])
     assert all(row[3] == 0 for row in rows.values()), "none exactly zero"
-    assert none[4] > 0, "dead neurons exist"
+    assert none[4] > max(l1[4], l2[4]) > 0, "the unpenalized network has the most dead neurons"
 
 
 def test_l2_under_adam_pulls_unequally(chapter):
@@ -223,17 +261,21 @@ def test_l2_under_adam_pulls_unequally(chapter):
 
 
 def test_adamw_against_l2(chapter):
-    rows = {}
-    for line in output_of(chapter, "out-adamw").splitlines()[1:]:
-        rows[line[:20].strip()] = numbers_in(line[20:])  # train, val, se, max |w|
-    l2, adamw = rows["L2 (the run above)"], rows["AdamW"]
-    validation = numbers_in(output_of(chapter, "out-validation"))
-    assert l2[:2] == [validation[0], validation[2]]
+    rows = short_rows(chapter, "out-adamw")  # train, val, se, max |w|
+    assert list(rows) == ["no penalty", "L2 (the run above)", "AdamW"]
+    control = short_rows(chapter, "out-short-control")
+    for name in ("no penalty", "L2 (the run above)"):  # the same networks as the short control's
+        assert rows[name][:2] == control[name][:2] and rows[name][3] == control[name][4]
+    none, l2, adamw = rows["no penalty"], rows["L2 (the run above)"], rows["AdamW"]
     assert abs(adamw[1] - l2[1]) < min(adamw[2], l2[2]), "a difference below one SE: noise"
-    assert adamw[3] > 2 * l2[3], "quite different weights"
-    assert rows["no penalty"][3] > adamw[3]
+    assert none[3] > adamw[3] > 2 * l2[3], "quite different weights; the decay holds them back"
+    assert 0.85 <= adamw[0] <= 0.95 and adamw[0] > adamw[1]
     for _, val, se, _ in rows.values():
         assert se == pytest.approx(np.sqrt(val * (1 - val) / 300), abs=6e-4)
+    glued_values = glued(chapter)
+    assert float(glued_values["ch14_short_adamw_val"]) == pytest.approx(adamw[1], abs=5e-4)
+    assert float(glued_values["ch14_short_l2_val"]) == pytest.approx(l2[1], abs=5e-4)
+    assert float(glued_values["ch14_short_adamw_max_w"]) == pytest.approx(adamw[3], abs=5e-3)
 
 
 def test_the_explorer_text_on_the_gap():
@@ -270,6 +312,7 @@ def test_the_run_parameters_sit_in_one_cell(chapter):
         "L2_STRENGTH = 5e-4",
         "0.02, 5e-7",
         "EPOCHS = 10_001",
+        "SHORT_EPOCHS = 1001",
     ):
         assert name in cell.source
 
@@ -319,3 +362,10 @@ def test_the_explorer_holds_the_chapters_run(chapter):
     assert all(abs(a - b) <= 2 / 300 for a, b in zip(stored, above, strict=True))
     validation = numbers_in(output_of(chapter, "out-validation"))
     assert above == [validation[0], validation[2]]
+    # the 10001-epoch control is the stored run without a penalty
+    from resources.widgets.regularization_explorer import RegularizationExplorer
+
+    none = RegularizationExplorer().evaluate("L2", 0.0)
+    control = comparison_rows(chapter)["no penalty"]
+    assert control[:2] == [round(none["train_accuracy"], 3), round(none["val_accuracy"], 3)]
+    assert control[4] == round(none["max_weight"], 2)
