@@ -342,6 +342,16 @@ def test_ch12_test_data_are_evaluated_once_after_the_choice(ch12):
     expected_error = np.sqrt((val_acc * (1 - val_acc) + test_acc * (1 - test_acc)) / 150)
     np.testing.assert_allclose(drop_error, expected_error, atol=1e-3)
     assert 0 < drop < 2 * drop_error
+    # the prose: the loss, which chose the epoch, hardly moves from validation to test
+    np.testing.assert_allclose(float(values["ch12_test_loss"]), test_loss, atol=6e-4)
+    assert abs(test_loss - early[-2][0]) < 0.02
+    # the advice to retrain on training plus validation data comes before the test look
+    retrain = next(
+        i
+        for i, cell in enumerate(ch12.cells)
+        if cell.cell_type == "markdown" and "retraining the chosen setting" in cell.source
+    )
+    assert retrain < ch12.cells.index(final_cell)
 
 
 def _ch12_candidates(ch12):
@@ -392,6 +402,25 @@ def test_ch12_one_standard_error_rule_takes_the_simplest_close_candidate(ch12):
     assert int(values["ch12_chosen_width"]) == chosen[0]
 
 
+def test_ch12_the_best_and_the_chosen_candidate_compared_point_by_point(ch12):
+    (disagree, n), (lead, lead_error) = rows(output_of(ch12, "out-one-se-paired"))
+    assert n == 150 and 0 < disagree <= n
+    candidates = _ch12_candidates(ch12)
+    best_acc = numbers_in(output_of(ch12, "out-one-se").splitlines()[0])[0]
+    chosen = numbers_in(output_of(ch12, "out-one-se").splitlines()[-1])
+    chosen_acc = next(row[3] for row in candidates if row[:2] == chosen)
+    np.testing.assert_allclose(lead, best_acc - chosen_acc, atol=1.5e-3)
+    # each point's difference is +1, 0 or -1: its squares sum to the disagreements
+    expected_error = np.sqrt((disagree - n * lead**2) / (n - 1) / n)
+    np.testing.assert_allclose(lead_error, expected_error, atol=1.5e-3)
+    # the prose: the lead is smaller than its paired standard error, noise
+    assert abs(lead) < lead_error
+    values = glued(ch12)
+    assert int(values["ch12_lead_disagree"]) == disagree
+    np.testing.assert_allclose(float(values["ch12_lead"]), lead, atol=6e-4)
+    np.testing.assert_allclose(float(values["ch12_lead_error"]), lead_error, atol=6e-4)
+
+
 def test_ch12_early_stopping_keeps_the_lowest_validation_loss(ch12):
     lines = rows(output_of(ch12, "out-early-stopping"))
     checks, (best_epoch, last_epoch), restored, (epochs, *fixed) = lines[:-3], *lines[-3:]
@@ -424,6 +453,18 @@ def test_ch12_early_stopping_keeps_the_lowest_validation_loss(ch12):
     np.testing.assert_allclose(float(values["ch12_stopped_val_acc"]), restored[1], atol=6e-4)
     np.testing.assert_allclose(float(values["ch12_fixed_val_loss"]), fixed[0], atol=6e-4)
     np.testing.assert_allclose(float(values["ch12_fixed_val_acc"]), fixed[1], atol=6e-4)
+    # the prose: after the best epoch the printed losses stay within a few hundredths of it
+    after = [loss for epoch, (loss, _) in checks.items() if epoch > best_epoch]
+    assert after and max(after) - restored[0] < 0.05
+    # ... and the last check has a higher accuracy than the checkpoint, by less than one
+    # standard error of an accuracy
+    last_acc = checks[last_epoch][1]
+    assert last_acc > restored[1]
+    error = numbers_in(output_of(ch12, "out-one-se").splitlines()[0])[1]
+    assert last_acc - restored[1] < error
+    np.testing.assert_allclose(float(values["ch12_last_val_acc"]), last_acc, atol=6e-4)
+    points = int(values["ch12_last_minus_restored_points"])
+    np.testing.assert_allclose(points, (last_acc - restored[1]) * 150, atol=0.3)
 
 
 def test_ch12_early_stopping_against_the_fixed_run_point_by_point(ch12):
