@@ -272,6 +272,7 @@ def test_l1_and_l2_at_their_favoured_strengths(chapter):
     val_l2 = max(numbers_in(lines[2][2:]))
     val_none = comparison["no penalty"][1]
     assert val_l2 - val_l1 > l2[0] - l1[0] and val_l1 - val_none > abs(l1[0] - none[0])
+    assert val_l2 - val_none > l2_none
     assert all(0.015 < np.sqrt(a * (1 - a) / 300) < 0.025 for a in (val_l1, val_l2, val_none))
     glued_values = glued(chapter)
     assert float(glued_values["ch14_test_l2"]) == pytest.approx(l2[0], abs=5e-4)
