@@ -89,6 +89,12 @@ def test_penalties_by_hand(chapter):
     ]
     expected.append(sum(expected))
     np.testing.assert_allclose(values, expected, atol=6e-5)
+    # the weight 1.5: most of the L2 penalty (85 %), a smaller share of the L1 penalty (58 %)
+    l2_share = 1.5**2 / (weights**2).sum()
+    l1_share = 1.5 / np.abs(weights).sum()
+    (text,) = [c.source for c in chapter.cells if c.source.startswith("The single weight $1.5$")]
+    assert 0.5 < l1_share < l2_share
+    assert f"{100 * l2_share:.0f} %" in text and f"{100 * l1_share:.0f} %" in text
     gradients = numbers_in(output_of(chapter, "out-gradients"))
     l1, l2 = gradients[1:7], gradients[8:14]
     np.testing.assert_allclose(l1, (0.01 * np.sign(weights)).ravel(), atol=1e-12)
@@ -158,15 +164,26 @@ def test_the_comparison_supports_the_text(chapter):
         assert gap == pytest.approx(train_acc - val_acc, abs=1.5e-3)
     assert none[0] >= max(l1[0], l2[0]), "without a penalty the training points fit best"
     assert none[1] < min(l1[1], l2[1]), "on the validation points the fewest right"
-    paired = {}
+    paired, confidence = {}, {}
     for line in filter(None, output_of(chapter, "out-val-paired").splitlines()):
-        name, rest = line.split(" - no penalty on validation:")
-        paired[name], paired[name + " ses"] = numbers_in(rest)
+        if " - no penalty on validation:" in line:
+            name, rest = line.split(" - no penalty on validation:")
+            paired[name], paired[name + " ses"] = numbers_in(rest)
+        elif " / " in line and ":" not in line:
+            confidence[line[:22].strip()] = numbers_in(line[22:])  # wrong, right
+    assert list(confidence) == ["no penalty", "L1", "L2 (the run above)"]
+    # confidently wrong: the unpenalized network's loss on the points it misses
+    wrong = {name: values[0] for name, values in confidence.items()}
+    assert wrong["no penalty"] > 1.5 * max(wrong["L1"], wrong["L2 (the run above)"])
+    assert all(w > 5 * r for w, r in confidence.values())
+    glued_values = glued(chapter)
+    for key, name in (("no", "no penalty"), ("L1", "L1"), ("L2", "L2 (the run above)")):
+        assert float(glued_values[f"ch14_wrong_loss_{key}"]) == pytest.approx(wrong[name], abs=5e-3)
+    assert float(glued_values["ch14_none_max_w"]) == pytest.approx(none[4], abs=5e-3)
     assert paired["L1"] == pytest.approx(l1[1] - none[1], abs=1.5e-3)
     assert paired["L2 (the run above)"] == pytest.approx(l2[1] - none[1], abs=1.5e-3)
     assert 0 < paired["L1 ses"] < 2, "L1's lead: noise"
     assert 1.5 <= paired["L2 (the run above) ses"] <= 2.5, "L2's lead: on the edge"
-    glued_values = glued(chapter)
     assert float(glued_values["ch14_val_ses_L1"]) == pytest.approx(paired["L1 ses"], abs=0.05)
     assert float(glued_values["ch14_val_ses_L2"]) == pytest.approx(
         paired["L2 (the run above) ses"], abs=0.05
@@ -183,7 +200,7 @@ def test_the_comparison_supports_the_text(chapter):
 def test_the_loss_parts_over_the_epochs(chapter):
     text = output_of(chapter, "out-loss-parts")  # after the figure's text form
     lines_after = filter(None, text[text.index("penalty's peak") :].splitlines())
-    peak_line, data_line, spike_line = lines_after
+    peak_line, data_line, spike_line, *burst_lines = lines_after
     peak, peak_penalty, end_penalty = numbers_in(peak_line)
     peak_data, end_data = numbers_in(data_line)
     assert 100 < peak < 1000, "the peak lies before the first printed line after epoch 0"
@@ -200,6 +217,16 @@ def test_the_loss_parts_over_the_epochs(chapter):
     assert int(glued_values["ch14_spikes"]) == jumps
     assert float(glued_values["ch14_spike_max"]) == pytest.approx(spike, abs=5e-4)
     assert int(glued_values["ch14_spike_epoch"]) == spike_epoch
+    # the jumps come in a few short bursts, each over within a few dozen epochs, between
+    # the printed lines (every 1000 epochs)
+    bursts = [numbers_in(line.replace("10 %", "")) for line in burst_lines]
+    assert 1 <= len(bursts) < jumps and int(glued_values["ch14_bursts"]) == len(bursts)
+    recoveries = [int(recovery) for _, _, recovery in bursts]
+    assert int(glued_values["ch14_recovery_max"]) == max(recoveries) < 60
+    starts = [int(start) for start, _, _ in bursts]
+    assert spike_epoch in range(starts[-1], starts[-1] + recoveries[-1])
+    for start, recovery in zip(starts, recoveries, strict=True):
+        assert (start + recovery) // 1000 == (start - 1) // 1000, "missed by the printout"
 
 
 def test_l1_and_l2_at_their_favoured_strengths(chapter):
@@ -218,11 +245,22 @@ def test_l1_and_l2_at_their_favoured_strengths(chapter):
         accuracy, se = numbers_in(line[12:])
         assert se == pytest.approx(np.sqrt(accuracy * (1 - accuracy) / 3000), abs=6e-4)
         tests[name] = (accuracy, se)
-    difference, ses = numbers_in(lines[7].split(":", 1)[1])
+    pairs = {}
+    for line in lines[7:10]:
+        pair, rest = line.split(":", 1)
+        pairs[pair] = numbers_in(rest)  # difference, paired standard errors
+    assert list(pairs) == ["L2 (chosen) - no penalty", "L2 (chosen) - L1", "L1 - no penalty"]
     l1, l2, none = tests["L1"], tests["L2 (chosen)"], tests["no penalty"]
+    difference, ses = pairs["L2 (chosen) - L1"]
     assert difference == pytest.approx(l2[0] - l1[0], abs=1.5e-3)
     assert abs(l1[0] - none[0]) < l1[1], "L1 and no penalty: noise"
+    assert pairs["L1 - no penalty"][0] == pytest.approx(l1[0] - none[0], abs=1.5e-3)
+    assert pairs["L1 - no penalty"][1] < 1, "noise, also paired"
     assert 2 < ses < 3, "more than two paired standard errors"
+    l2_none, l2_none_ses = pairs["L2 (chosen) - no penalty"]
+    assert l2_none == pytest.approx(l2[0] - none[0], abs=1.5e-3)
+    assert 0.01 <= l2_none <= 0.02, "about a point and a half of accuracy"
+    assert l2_none_ses > 2, "the tuned L2 penalty helps on new points: more than two paired SE"
     assert ses > abs(difference) / np.hypot(l1[1], l2[1]), "paired: smaller than independent"
     assert all(0.006 <= se <= 0.008 for _, se in tests.values()), "about 0.007"
     # the 300 validation points suggested larger differences, each with a standard error ~0.02
@@ -234,20 +272,31 @@ def test_l1_and_l2_at_their_favoured_strengths(chapter):
     val_l2 = max(numbers_in(lines[2][2:]))
     val_none = comparison["no penalty"][1]
     assert val_l2 - val_l1 > l2[0] - l1[0] and val_l1 - val_none > abs(l1[0] - none[0])
+    assert val_l2 - val_none > l2_none
     assert all(0.015 < np.sqrt(a * (1 - a) / 300) < 0.025 for a in (val_l1, val_l2, val_none))
     glued_values = glued(chapter)
     assert float(glued_values["ch14_test_l2"]) == pytest.approx(l2[0], abs=5e-4)
+    assert float(glued_values["ch14_l2_none"]) == pytest.approx(l2_none, abs=5e-4)
+    assert float(glued_values["ch14_l2_none_ses"]) == pytest.approx(l2_none_ses, abs=0.05)
+    assert float(glued_values["ch14_l1_none_ses"]) == pytest.approx(
+        pairs["L1 - no penalty"][1], abs=0.05
+    )
+    assert float(glued_values["ch14_l1_l2_ses"]) == pytest.approx(ses, abs=0.05)
     assert glued_values["ch14_l1_strength"].strip("'") == f"{chosen['L1']:g}"
 
 
 def test_sparsity_on_a_log_scale(chapter):
     rows = {}
-    for line in output_of(chapter, "out-sparsity").splitlines()[1:]:
+    lines = output_of(chapter, "out-sparsity").splitlines()
+    for line in lines[1:4]:
         rows[line[:20].strip()] = numbers_in(line[20:])  # <1e-2, <1e-3, <1e-4 (%), == 0, dead
     none, l1, l2 = rows["no penalty"], rows["L1"], rows["L2 (the run above)"]
     assert l1[0] > 3 * max(none[0], l2[0]) and l1[1] > 3 * max(none[1], l2[1])
     assert all(row[3] == 0 for row in rows.values()), "none exactly zero"
     assert none[4] > max(l1[4], l2[4]) > 0, "the unpenalized network has the most dead neurons"
+    # the few tiny L2 weights all feed dead neurons
+    tiny, into_dead = (int(v) for v in re.findall(r"(\d+) (?:weights|of them)", lines[4]))
+    assert tiny == into_dead > 0 and f"{100 * tiny / 128:.0f}" == f"{l2[2]:.0f}"
 
 
 def test_l2_under_adam_pulls_unequally(chapter):
@@ -291,6 +340,14 @@ def test_the_explorer_text_on_the_gap():
         for strong in (5e-3, 1e-2):  # the strongest: both accuracies fall
             for which in ("train_accuracy", "val_accuracy"):
                 assert runs[strong][which] < min(runs[s][which] for s in (1e-4, 5e-4, 1e-3))
+        strong_gaps = {s: runs[s]["train_accuracy"] - runs[s]["val_accuracy"] for s in (5e-3, 1e-2)}
+        # and the gap narrows further: for L1 from 5e-3 on, for L2 only at 1e-2
+        narrows_from = 5e-3 if kind == "L1" else 1e-2
+        for s, gap in strong_gaps.items():
+            if s >= narrows_from:
+                assert gap < min(gaps) - 0.02
+            else:
+                assert min(gaps) - 0.01 <= gap <= max(gaps) + 0.01
 
 
 def test_no_timing_or_thread_tuning_in_the_chapter(chapter):
