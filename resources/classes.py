@@ -173,7 +173,7 @@ class Dropout:
 
     ``self.rate`` is the share *kept*, ``1 - rate``, as in the NNFS book. A unit is kept where
     a uniform draw from NumPy's global generator is below it: for a share kept above 0.5 that
-    is exactly the mask ``np.random.binomial(1, self.rate, size)`` draws, at about half the cost.
+    is exactly the mask ``np.random.binomial(1, self.rate, size)`` draws.
     ``forward(inputs, training=False)`` (inference) keeps every unit, unscaled.
     Shapes: ``inputs``, ``binary_mask`` and ``output`` are all (n_samples, n_features).
     """
