@@ -97,7 +97,7 @@ def test_numbers_quoted_in_prose_come_from_glue():
     quoted = {
         "04_activation_functions": ["ch04_fit_mse", "ch04_error_ratio"],
         "07_derivatives": ["ch07_best_central_error"],
-        "10_optimizers": ["ch10_rms_peak", "ch10_adam_episode_length"],
+        "10_optimizers": ["ch10_rmsprop_start_peak", "ch10_adam_episode_length"],
         "11_out_of_sample_data": ["ch11_test_acc", "ch11_standard_error"],
         "12_validation_data": ["ch12_sorted_train", "ch12_chosen_width"],
         "13_training_dataset": ["ch13_chosen_std", "ch13_val_se"],
