@@ -560,7 +560,13 @@ def ch13(executed):
 
 
 def test_ch13_more_data_raises_test_accuracy_and_closes_the_gap(ch13):
-    (ceiling, error), (small_n, small_ceiling), *table = rows(output_of(ch13, "out-sizes"))
+    lines = rows(output_of(ch13, "out-sizes"))
+    (ceiling, error), (small_n, small_ceiling), *table = lines[:6]
+    single_runs, (spread_printed, largest_step), (test_sd, first_n, second_n, step) = (
+        lines[6:14],
+        lines[14],
+        lines[15],
+    )
     assert 0.9 <= ceiling <= 0.92 and error < 0.002
     # the ceiling of a 25-per-class set is lower: 3 of its 75 points sit at the origin
     assert small_n == 25 and 0.875 <= small_ceiling <= ceiling - 0.01
@@ -581,13 +587,46 @@ def test_ch13_more_data_raises_test_accuracy_and_closes_the_gap(ch13):
     assert smallest[1] > small_ceiling, "above the ceiling of its own size too"
     values = glued(ch13)
     np.testing.assert_allclose(float(values["ch13_ceiling_small"]), small_ceiling, atol=6e-4)
-    # the runs of one size scatter by more than some steps between neighbouring sizes
+    # the single runs: (per class, run, train acc, test acc, best rule on its own points)
+    assert [row[:2] for row in single_runs] == [[n, r] for n in (25, 50, 100, 200) for r in (0, 1)]
+    by_size = np.array(single_runs).reshape(4, 2, 5)
+    np.testing.assert_allclose(by_size[:, :, 2].mean(axis=1), [r[1] for r in table], atol=1.5e-3)
+    np.testing.assert_allclose(by_size[:, :, 3].mean(axis=1), [r[2] for r in table], atol=1.5e-3)
+    assert np.all((0.8 < by_size[:, :, 4]) & (by_size[:, :, 4] < 0.97))
+    # the runs of one size scatter by more than every step between neighbouring sizes
     spread = float(values["ch13_run_spread"])
+    np.testing.assert_allclose(spread, np.max(np.ptp(by_size[:, :, 2], axis=1)), atol=1.5e-3)
+    np.testing.assert_allclose(spread, spread_printed, atol=6e-4)
     control = rows(output_of(ch13, "out-epochs-control"))[:-1]
-    pair = [row[3] for row in control if row[0] == 200 and row[2] == 1000]
+    pair = [row[4] for row in control if row[0] == 200 and row[2] == 1000]
     assert len(pair) == 2 and spread >= abs(pair[0] - pair[1]) - 1e-3
     steps = np.abs(np.diff([row[1] for row in table]))
-    assert spread > steps.min()
+    np.testing.assert_allclose(largest_step, steps.max(), atol=1.5e-3)
+    assert spread > steps.max(), "the prose: more than any step of the mean training curve"
+    np.testing.assert_allclose(float(values["ch13_largest_train_step"]), largest_step, atol=6e-4)
+    # the test curve: a step between two means of two runs has the standard error of one
+    # run's (pooled) standard deviation; the step from 25 to 50 is smaller: noise
+    pooled = np.sqrt(np.mean(np.var(by_size[:, :, 3], axis=1, ddof=1)))
+    np.testing.assert_allclose(test_sd, pooled, atol=1.5e-3)
+    assert (first_n, second_n) == (25, 50)
+    np.testing.assert_allclose(step, table[1][2] - table[0][2], atol=1.5e-3)
+    assert abs(step) < test_sd, "the prose calls the step from 25 to 50 noise"
+    assert table[2][2] - table[0][2] > 2 * test_sd, "the overall trend is resolved"
+    np.testing.assert_allclose(float(values["ch13_test_run_sd"]), test_sd, atol=6e-4)
+    np.testing.assert_allclose(float(values["ch13_first_test_step"]), step, atol=6e-4)
+    np.testing.assert_allclose(float(values["ch13_test_small"]), smallest[2], atol=6e-4)
+    # overfitting, paired: each network at 25 per class beats the best possible rule on its
+    # own training points; the means alone lie under two binomial standard errors apart
+    for r in (0, 1):
+        network, rule = by_size[0, r, 2], by_size[0, r, 4]
+        assert network > rule
+        np.testing.assert_allclose(float(values[f"ch13_net_small_{r}"]), network, atol=6e-4)
+        np.testing.assert_allclose(float(values[f"ch13_rule_small_{r}"]), rule, atol=6e-4)
+    set_error = np.sqrt(small_ceiling * (1 - small_ceiling) / 75)
+    np.testing.assert_allclose(float(values["ch13_small_set_error"]), set_error, atol=1e-3)
+    mean_error = float(values["ch13_small_mean_error"])
+    np.testing.assert_allclose(mean_error, set_error / np.sqrt(2), atol=1e-3)
+    assert 0 < smallest[1] - small_ceiling < 2 * mean_error
     np.testing.assert_allclose(float(values["ch13_gap_small"]), smallest[3], atol=6e-4)
     np.testing.assert_allclose(float(values["ch13_gap_large"]), largest[3], atol=6e-4)
     prose = "".join(c.source for c in ch13.cells if c.cell_type == "markdown")
@@ -610,12 +649,16 @@ def test_ch13_the_epochs_control_shows_the_large_sets_undertrained(ch13):
     lines = rows(output_of(ch13, "out-epochs-control"))
     table, (first_rise, second_rise, mean_rise, rise_error) = lines[:-1], lines[-1]
     runs = {}
-    for n, repeat, epochs, train_acc, test_acc in table:
+    losses = {}
+    for n, repeat, epochs, train_loss, train_acc, test_acc in table:
         runs.setdefault((n, repeat), {})[epochs] = (train_acc, test_acc)
+        losses[repeat, epochs] = train_loss
+    # "had not finished learning": the training loss still falls in both runs
+    assert all(losses[r, 2000] < losses[r, 1000] - 0.01 for r in (0, 1))
     # the control where it matters: the two runs of the largest size only
     assert sorted(runs) == [(200, 0), (200, 1)]
     assert all(sorted(runs[key]) == [1000, 2000] for key in runs)
-    sizes = {row[0]: (row[1], row[2]) for row in rows(output_of(ch13, "out-sizes"))[2:]}
+    sizes = {row[0]: (row[1], row[2]) for row in rows(output_of(ch13, "out-sizes"))[2:6]}
     assert max(sizes) == 200
     # the 1000-epoch rows are the runs of the size table (its means)
     means = np.mean([runs[200, r][1000] for r in (0, 1)], axis=0)
@@ -683,6 +726,11 @@ def test_ch13_unscaled_millimetres_stall_and_scaling_recovers(ch13):
     # (train acc, val acc, val loss, live neurons, 64): in millimetres the ReLUs die and the
     # network can only predict the class frequencies, loss ln 3.
     assert unscaled[3] == 0 and scaled[3] > 5, "the prose: no hidden neuron is still alive"
+    # within a few Adam steps, from three starting weights: none left after the third step
+    header, *dying = rows(output_of(ch13, "out-dying"))
+    assert header == [64, 1, 5] and [row[0] for row in dying] == [0, 1, 2]
+    for _, *counts in dying:
+        assert len(counts) == 5 and counts[0] > 0 and counts[2:] == [0, 0, 0]
     assert unscaled[4] == scaled[4] == 64
     np.testing.assert_allclose(unscaled[2], np.log(3), atol=0.01)
     ceiling = rows(output_of(ch13, "out-sizes"))[0][0]
@@ -702,7 +750,7 @@ def test_ch13_augmentation_choice_comes_from_validation(ch13):
     lines = rows(output_of(ch13, "out-augment-search"))
     table, chosen, summary = lines[:4], lines[4], lines[5]
     (*_, d_none, d_none_error), (*_, d_runner, d_runner_error) = lines[6:8]
-    widest_row, binomial = lines[8]
+    widest_row, widest_sd, binomial = lines[8]
     assert [row[0] for row in table] == [0.0, 0.25, 0.5, 2.0]
     means = sorted(row[4] for row in table)
     np.testing.assert_allclose(summary[:2], [means[-1], means[-2]], atol=1e-3)
@@ -725,7 +773,20 @@ def test_ch13_augmentation_choice_comes_from_validation(ch13):
     np.testing.assert_allclose(widest_row, max(np.ptp(row[1:4]) for row in table), atol=1.5e-3)
     np.testing.assert_allclose(binomial, np.sqrt(best[4] * (1 - best[4]) / 300), atol=1e-3)
     assert widest_row > 3 * binomial
+    sds = [np.std(row[1:4], ddof=1) for row in table]
+    np.testing.assert_allclose(widest_sd, max(sds), atol=1.5e-3)
+    assert 1.7 < widest_sd / binomial < 2.7, "the prose: about twice"
     values = glued(ch13)
+    np.testing.assert_allclose(float(values["ch13_widest_sd"]), widest_sd, atol=6e-4)
+    # the two columns on the right: copies turned past 1.15 rad, the best rule's agreement
+    # with the training labels; s = 2 washes the arms out, towards a third
+    turned = [row[5] for row in table]
+    agree = [row[6] for row in table]
+    assert turned[0] == 0 and turned == sorted(turned) and turned[-1] > 0.5
+    assert agree == sorted(agree, reverse=True) and agree[0] > 0.8 and agree[-1] < 0.55
+    np.testing.assert_allclose(float(values["ch13_turned_widest"]), turned[-1], atol=6e-4)
+    np.testing.assert_allclose(float(values["ch13_agree_none"]), agree[0], atol=6e-4)
+    np.testing.assert_allclose(float(values["ch13_agree_widest"]), agree[-1], atol=6e-4)
     np.testing.assert_allclose(float(values["ch13_val_se"]), d_none_error, atol=6e-4)
     np.testing.assert_allclose(float(values["ch13_val_runner_up_se"]), d_runner_error, atol=6e-4)
     # the prose: the ratios, surer against no augmentation than against the neighbour
