@@ -2,10 +2,12 @@
 
 Trained side by side from the same weights, the engine (through the package's training loop,
 ``Model.train``) and the NNFS-style classes must print the same accuracies and losses. Speed
-is only checked loosely (the machine may be busy), as a ratio of two runs in one process.
+is only checked loosely (the machine may be busy), as a ratio of two runs in one fresh process.
 """
 
 import importlib.util
+import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -63,21 +65,43 @@ def test_both_learn(bench):
         assert history[-1][1] > 0.75 and history[-1][2] < 0.6
 
 
-def test_engine_is_not_slower_than_the_baseline(bench, built_book):
-    # Asks for the book's build only to wait for it: under pytest-xdist another worker executes
-    # the notebooks, and timing against that load made the comparison flake.
-    # Best of nine short runs each, interleaved, compared by CPU time (less disturbed by other
-    # work on the machine than wall time). With three runs of 400 epochs, one CI run measured
-    # the engine 1.5 times the baseline while the other worker's browser tests ran; many short
-    # interleaved runs give both columns the same quiet moments. The plan asks for the plain
-    # engine within 10% of the NNFS-style classes; asserting "not slower by more than 25%"
-    # keeps a busy machine from making this flake while still catching a real regression.
-    columns = {
-        "engine": lambda: bench.train_engine(epochs=150),
-        "baseline": lambda: bench.train_numpy(bench.BASELINE, epochs=150),
-    }
-    best = bench.best_of(9, columns)
-    engine, baseline = best["engine"][2], best["baseline"][2]
+# Timed in a fresh Python process, with the machine to itself: in the test session the same
+# comparison, run in the worker's own process while the other worker ran, measured the engine
+# 1.5 times the baseline twice (best of three and best of nine), against 1.0-1.1 in a fresh
+# process on a loaded machine.
+COMPARE = """
+import json, sys
+sys.path.insert(0, "benchmarks")
+import train_spiral as bench
+best = bench.best_of(9, {
+    "engine": lambda: bench.train_engine(epochs=150),
+    "baseline": lambda: bench.train_numpy(bench.BASELINE, epochs=150),
+})
+print(json.dumps({name: result[2] for name, result in best.items()}))
+"""
+
+
+@pytest.fixture(scope="module")
+def cpu_seconds(built_book, machine_to_ourselves):
+    """Best CPU seconds of nine interleaved 150-epoch runs each: {"engine": s, "baseline": s}.
+
+    Asks for the book's build only to wait for it: under pytest-xdist another worker executes
+    the notebooks. A module fixture, so that it takes the machine before its test starts.
+    """
+    with machine_to_ourselves():
+        done = subprocess.run(
+            [sys.executable, "-c", COMPARE], cwd=ROOT, capture_output=True, text=True, timeout=300
+        )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_engine_is_not_slower_than_the_baseline(cpu_seconds):
+    # Compared by CPU time (less disturbed by other work on the machine than wall time). The
+    # plan asks for the plain engine within 10% of the NNFS-style classes; asserting "not slower
+    # by more than 25%" keeps a busy machine from making this flake while still catching a real
+    # regression.
+    engine, baseline = cpu_seconds["engine"], cpu_seconds["baseline"]
     assert engine < 1.25 * baseline, f"engine {engine:.3f} s, baseline {baseline:.3f} s of CPU"
 
 
